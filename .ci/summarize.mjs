@@ -1,0 +1,23 @@
+// Adds up vitest's JSON reports and prints "N passed, N failed" on a line of its own.
+// A command that failed without any failing test (formatting, type errors, a crash) counts as one failure.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const statuses = process.argv.slice(2).map(Number);
+let passed = 0;
+let failed = 0;
+let reports = [];
+try {
+  reports = readdirSync('test-results').filter((f) => f.endsWith('.json'));
+} catch {
+  reports = [];
+}
+for (const file of reports) {
+  const report = JSON.parse(readFileSync(`test-results/${file}`, 'utf8'));
+  passed += report.numPassedTests ?? 0;
+  failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
+  if (!report.success && (report.numFailedTests ?? 0) === 0) failed += 1;
+}
+const commandFailures = statuses.filter((s) => s !== 0).length;
+if (failed === 0 && commandFailures > 0) failed = commandFailures;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || commandFailures > 0 ? 1 : 0);

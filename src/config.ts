@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const portSchema = z.coerce.number().int().min(0).max(65535);
+
+const envSchema = z.object({
+  PORT: portSchema.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(60 * 24 * 365)
+    .default(60 * 24 * 7),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: z.string().default(''),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  LOGIN_IP_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
+  LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  SOCKET_COMMANDS_PER_SECOND: z.coerce.number().int().min(1).default(50),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  NODE_ID: z.string().min(1).optional(),
+});
+
+/** Everything the server reads from its environment, validated once at start. */
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  /** PostgreSQL URL; absent means embedded PGlite under `dataDir`. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  /** Redis URL; absent means a single node on the in-memory socket.io adapter. */
+  redisUrl: string | undefined;
+  dataDir: string;
+  secretKey: string;
+  accessTokenExpireMinutes: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Origins allowed by CORS (REST and socket.io). Empty means same-origin only. */
+  corsOrigins: readonly string[];
+  /** Login attempts allowed per email, and per client IP, in each window. */
+  loginRateLimit: number;
+  loginIpRateLimit: number;
+  loginRateWindowSeconds: number;
+  socketCommandsPerSecond: number;
+  shutdownGraceMs: number;
+  nodeId: string;
+}>;
+
+/** A configuration problem, worded for one line on stderr. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function embeddedSecret(dataDir: string): string {
+  // Embedded mode has no operator to hand us a secret, so we make one once and keep it with the data.
+  const file = join(dataDir, 'secret-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+/** Parses the environment; every bad variable is reported at once, in one line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  let secretKey = e.SECRET_KEY;
+  if (!secretKey) {
+    if (e.DATABASE_URL) {
+      throw new ConfigError('invalid configuration: SECRET_KEY: required when DATABASE_URL is set');
+    }
+    secretKey = embeddedSecret(dataDir);
+  }
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    dataDir,
+    secretKey,
+    accessTokenExpireMinutes: e.ACCESS_TOKEN_EXPIRE_MINUTES,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: Object.freeze(
+      e.CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+    loginIpRateLimit: e.LOGIN_IP_RATE_LIMIT,
+    loginRateWindowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,
+    socketCommandsPerSecond: e.SOCKET_COMMANDS_PER_SECOND,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
+  });
+}

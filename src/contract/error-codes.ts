@@ -1,0 +1,68 @@
+/**
+ * Every error the API answers, with its status and `detail`. REST returns `{detail}` with the status;
+ * socket acks return `{ ok: false, error: { status, code, detail } }`, so clients can branch on `code`.
+ * The texts of the original Phresh API are kept word for word.
+ */
+export const ERROR_CODES = {
+  /** No usable `Authorization: Bearer` header (REST) or no `auth.token` (socket handshake). */
+  NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated' },
+  /** The token's signature, audience, expiry or claims are wrong. */
+  INVALID_TOKEN: { status: 401, detail: 'Could not validate token credentials.' },
+  /** The token is valid but names no existing user. */
+  NO_AUTHENTICATED_USER: { status: 401, detail: 'No authenticated user.' },
+  /** The account was deactivated. */
+  INACTIVE_USER: { status: 401, detail: 'Not an active user.' },
+  /** Wrong email or password at login. */
+  LOGIN_FAILED: { status: 401, detail: 'Authentication was unsuccessful.' },
+  EMAIL_TAKEN: {
+    status: 400,
+    detail: 'That email is already taken. Login with that email or register with another one.',
+  },
+  USERNAME_TAKEN: { status: 400, detail: 'That username is already taken. Please try another one.' },
+  PROFILE_NOT_FOUND: { status: 404, detail: 'No profile found with that username.' },
+  CLEANING_NOT_FOUND: { status: 404, detail: 'No cleaning found with that id.' },
+  CLEANING_FORBIDDEN: {
+    status: 403,
+    detail: 'Action forbidden. Users are only able to modify cleanings they own.',
+  },
+  CLEANING_TYPE_NULL: { status: 400, detail: 'Invalid cleaning type. Cannot be None.' },
+  OWN_CLEANING_OFFER: {
+    status: 400,
+    detail: 'Users are unable to create offers for cleaning jobs they own.',
+  },
+  DUPLICATE_OFFER: {
+    status: 400,
+    detail: "Users aren't allowed create more than one offer for a cleaning job.",
+  },
+  OFFERS_FORBIDDEN: { status: 403, detail: 'Unable to access offers.' },
+  OFFER_FORBIDDEN: { status: 403, detail: 'Unable to access offer.' },
+  USER_NOT_FOUND: { status: 404, detail: 'No user found with that username.' },
+  OFFER_NOT_FOUND: { status: 404, detail: 'Offer not found.' },
+  ACCEPT_FORBIDDEN: { status: 403, detail: 'Only the owner of the cleaning may accept offers.' },
+  OFFER_NOT_PENDING: { status: 400, detail: 'Can only accept offers that are currently pending.' },
+  ALREADY_ACCEPTED: { status: 400, detail: 'That cleaning job already has an accepted offer.' },
+  OFFER_NOT_ACCEPTED: { status: 400, detail: 'Can only cancel offers that have been accepted.' },
+  RESCIND_NOT_PENDING: { status: 400, detail: 'Can only rescind currently pending offers.' },
+  /** The caller neither owns the cleaning nor has an offer on it. */
+  EVENTS_FORBIDDEN: { status: 403, detail: 'Unable to access events.' },
+  /** Only superusers may change another account. */
+  ADMIN_ONLY: { status: 403, detail: 'Only administrators may do that.' },
+  /** Input failed its schema; `detail` lists the problems. */
+  VALIDATION_FAILED: { status: 422, detail: 'Validation failed.' },
+  MALFORMED_BODY: { status: 400, detail: 'There was an error parsing the body' },
+  PAYLOAD_TOO_LARGE: { status: 413, detail: 'Request body is too large.' },
+  ROUTE_NOT_FOUND: { status: 404, detail: 'Not Found' },
+  METHOD_NOT_ALLOWED: { status: 405, detail: 'Method Not Allowed' },
+  /** Too many attempts; the `Retry-After` header (REST) says when to try again. */
+  RATE_LIMITED: { status: 429, detail: 'Too many requests. Try again later.' },
+  /** The database is unreachable; retry shortly. */
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    detail: 'The service is temporarily unavailable. Please try again shortly.',
+  },
+  /** Something unexpected; details are in the server log, never in the answer. */
+  INTERNAL: { status: 500, detail: 'Internal Server Error' },
+} as const satisfies Record<string, { status: number; detail: string }>;
+
+/** A stable error code clients can branch on. */
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,302 @@
+/**
+ * The wire contract: request schemas (which validate input and generate the OpenAPI document)
+ * and response shapes. Keys are snake_case, as in the original Phresh API.
+ * Imported by the server, the client SDK and the tests; it must not import anything server-side.
+ */
+import { z } from 'zod';
+
+/** Kinds of cleaning job, as in the original. */
+export const CLEANING_TYPES = ['dust_up', 'spot_clean', 'full_clean'] as const;
+export type CleaningType = (typeof CLEANING_TYPES)[number];
+
+/** Offer states. `accepted` is unique per cleaning; `rejected` and `cancelled` are terminal for that user. */
+export const OFFER_STATUSES = ['pending', 'accepted', 'rejected', 'cancelled'] as const;
+export type OfferStatus = (typeof OFFER_STATUSES)[number];
+
+/** What an offer-log event records; one event per affected offer. */
+export const OFFER_EVENT_TYPES = [
+  'created',
+  'accepted',
+  'rejected',
+  'cancelled',
+  'pending',
+  'rescinded',
+] as const;
+export type OfferEventType = (typeof OFFER_EVENT_TYPES)[number];
+
+/** Largest price a cleaning may carry (the column's range, checked by the database too). */
+export const MAX_PRICE = 99999.99;
+/** Largest id PostgreSQL's `integer` holds; anything above cannot name a row. */
+export const MAX_DB_ID = 2147483647;
+
+// ---------------------------------------------------------------------------------------------
+// Shared field rules
+
+const usernameRule = z
+  .string()
+  .min(3)
+  .max(64)
+  .regex(/^[a-zA-Z0-9_-]+$/, 'may contain only letters, digits, "_" and "-"');
+
+/** Path ids: a positive decimal integer, as FastAPI's `int` with `ge=1` accepted. */
+export const idParam = z
+  .string()
+  .regex(/^\+?\d{1,30}$/, 'value is not a valid integer')
+  .transform((s) => Number(s))
+  .pipe(z.number().int().min(1, 'ensure this value is greater than or equal to 1'));
+
+export const usernameParam = usernameRule;
+
+/** Lower-cases the domain of an email and trims it, as pydantic's EmailStr did. */
+function normaliseEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return email.slice(0, at) + '@' + email.slice(at + 1).toLowerCase();
+}
+
+const emailRule = z.string().trim().max(320).pipe(z.email()).transform(normaliseEmail);
+
+/** pydantic v1 coerced numbers into strings; clients of the original may rely on it. */
+const coercedText = (max: number) =>
+  z
+    .union([z.string(), z.number().finite()])
+    .transform((v) => String(v))
+    .pipe(z.string().max(max));
+
+/** Prices are positive and at most MAX_PRICE; numeric strings are accepted, as pydantic did. */
+const priceRule = z
+  .union([
+    z.number(),
+    z.string().regex(/^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/, 'value is not a valid float'),
+  ])
+  .transform((v) => Number(v))
+  .pipe(
+    z
+      .number()
+      .finite()
+      .gt(0, 'ensure this value is greater than 0')
+      .lte(MAX_PRICE, `ensure this value is less than or equal to ${MAX_PRICE}`),
+  );
+
+const nameRule = coercedText(200).pipe(z.string().trim().min(1, 'ensure this value is not empty'));
+const descriptionRule = coercedText(5000).nullable();
+const cleaningTypeRule = z.enum(CLEANING_TYPES);
+
+const httpUrlRule = z
+  .string()
+  .max(2083)
+  .refine((s) => {
+    try {
+      const url = new URL(s);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && /\.[a-z]{2,}$/i.test(url.hostname);
+    } catch {
+      return false;
+    }
+  }, 'invalid or missing URL scheme, or missing top-level domain');
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+export const newUserSchema = z.object({
+  email: emailRule,
+  username: usernameRule,
+  password: z.string().min(7).max(100),
+});
+/** POST /api/users/ */
+export const registerBody = z.object({ new_user: newUserSchema });
+export type RegisterInput = z.infer<typeof newUserSchema>;
+
+/** POST /api/users/login/token/ (form-encoded; `username` holds the email, as in OAuth2's password flow). */
+export const loginForm = z.object({
+  username: z.string().min(1).max(320),
+  password: z.string().min(1).max(1000),
+  grant_type: z.string().optional(),
+  scope: z.string().optional(),
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+});
+export type LoginInput = z.infer<typeof loginForm>;
+
+export const profileUpdateSchema = z.object({
+  full_name: coercedText(200).nullable().optional(),
+  phone_number: coercedText(50).nullable().optional(),
+  bio: coercedText(5000).nullable().optional(),
+  image: httpUrlRule.nullable().optional(),
+});
+/** PUT /api/profiles/me/ */
+export const profileUpdateBody = z.object({ profile_update: profileUpdateSchema });
+export type ProfileUpdateInput = z.infer<typeof profileUpdateSchema>;
+
+export const newCleaningSchema = z.object({
+  name: nameRule,
+  description: descriptionRule.optional(),
+  price: priceRule,
+  cleaning_type: cleaningTypeRule.optional(),
+});
+/** POST /api/cleanings/ */
+export const newCleaningBody = z.object({ new_cleaning: newCleaningSchema });
+export type NewCleaningInput = z.infer<typeof newCleaningSchema>;
+
+export const cleaningUpdateSchema = z.object({
+  name: nameRule.optional(),
+  description: descriptionRule.optional(),
+  price: priceRule.optional(),
+  // null is let through so that the domain can answer the original's 400 for it.
+  cleaning_type: cleaningTypeRule.nullable().optional(),
+});
+/** PUT /api/cleanings/{cleaning_id}/ */
+export const cleaningUpdateBody = z.object({ cleaning_update: cleaningUpdateSchema });
+export type CleaningUpdateInput = z.infer<typeof cleaningUpdateSchema>;
+
+/** GET /api/cleanings/{cleaning_id}/events/ */
+export const eventsQuery = z.object({
+  since: z
+    .string()
+    .regex(/^\d{1,15}$/, 'value is not a valid non-negative integer')
+    .transform(Number)
+    .default(0),
+});
+
+/** GET /api/feed/cleanings/ */
+export const feedQuery = z.object({
+  page_chunk_size: z
+    .string()
+    .regex(/^\d{1,3}$/, 'value is not a valid integer')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(50))
+    .default(20),
+  starting_date: z.iso
+    .datetime({ offset: true, local: true })
+    .transform((s) => new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : s + 'Z'))
+    .optional(),
+  /** Tie-breaker for `starting_date`: the `id` of the last item of the previous page. */
+  starting_id: z
+    .string()
+    .regex(/^\d{1,10}$/, 'value is not a valid integer')
+    .transform(Number)
+    .optional(),
+});
+export type FeedQuery = z.infer<typeof feedQuery>;
+
+// ---------------------------------------------------------------------------------------------
+// Socket command payloads
+
+const cleaningIdField = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const seqField = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const cleaningRef = z.object({ cleaning_id: cleaningIdField });
+export const acceptOfferPayload = z.object({ cleaning_id: cleaningIdField, username: usernameRule });
+export const subscribePayload = z.object({ cleaning_id: cleaningIdField, since: seqField.optional() });
+export const offersSyncPayload = z.object({
+  cursors: z
+    .record(z.string().regex(/^[1-9]\d{0,9}$/, 'keys must be cleaning ids'), seqField)
+    .refine((r) => Object.keys(r).length <= 1000, 'at most 1000 cursors per call'),
+});
+export const emptyPayload = z.object({}).optional();
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+const timestamps = {
+  created_at: z.iso.datetime({ offset: true }),
+  updated_at: z.iso.datetime({ offset: true }),
+};
+
+export const accessTokenSchema = z.object({ access_token: z.string(), token_type: z.literal('bearer') });
+export type AccessToken = z.infer<typeof accessTokenSchema>;
+
+export const profilePublicSchema = z.object({
+  id: z.number().int(),
+  ...timestamps,
+  full_name: z.string().nullable(),
+  phone_number: z.string().nullable(),
+  bio: z.string().nullable(),
+  image: z.string().nullable(),
+  user_id: z.number().int(),
+  username: z.string().nullable(),
+  email: z.string().nullable(),
+});
+export type ProfilePublic = z.infer<typeof profilePublicSchema>;
+
+export const userPublicSchema = z.object({
+  id: z.number().int(),
+  ...timestamps,
+  email: z.string(),
+  username: z.string(),
+  email_verified: z.boolean(),
+  is_active: z.boolean(),
+  is_superuser: z.boolean(),
+  access_token: accessTokenSchema.nullable(),
+  profile: profilePublicSchema.nullable(),
+});
+export type UserPublic = z.infer<typeof userPublicSchema>;
+
+/** Another user as third parties see them: no email, no account flags. */
+export const userSummarySchema = z.object({
+  id: z.number().int(),
+  username: z.string(),
+  profile: z
+    .object({ full_name: z.string().nullable(), bio: z.string().nullable(), image: z.string().nullable() })
+    .nullable(),
+});
+export type UserSummary = z.infer<typeof userSummarySchema>;
+
+export const cleaningPublicSchema = z.object({
+  id: z.number().int(),
+  ...timestamps,
+  name: z.string(),
+  description: z.string().nullable(),
+  price: z.number(),
+  cleaning_type: z.enum(CLEANING_TYPES),
+  owner: z.number().int(),
+});
+export type CleaningPublic = z.infer<typeof cleaningPublicSchema>;
+
+export const offerPublicSchema = z.object({
+  ...timestamps,
+  user_id: z.number().int(),
+  cleaning_id: z.number().int(),
+  status: z.enum(OFFER_STATUSES),
+  user: userSummarySchema.nullable(),
+  cleaning: cleaningPublicSchema.nullable(),
+});
+export type OfferPublic = z.infer<typeof offerPublicSchema>;
+
+/** One of the caller's offers for a first load: the offer, its cleaning, and the log position to sync from. */
+export const myOfferSchema = offerPublicSchema.extend({
+  cleaning: cleaningPublicSchema,
+  seq: z.number().int(),
+});
+export type MyOffer = z.infer<typeof myOfferSchema>;
+
+export const offerEventSchema = z.object({
+  cleaning_id: z.number().int(),
+  seq: z.number().int(),
+  type: z.enum(OFFER_EVENT_TYPES),
+  user_id: z.number().int(),
+  offer: offerPublicSchema.nullable(),
+  at: z.iso.datetime({ offset: true }),
+});
+/** A row of a cleaning's offer log, as served by REST and pushed as `offer:event`. */
+export type OfferEventPublic = z.infer<typeof offerEventSchema>;
+
+export const feedItemSchema = cleaningPublicSchema.extend({
+  owner: userSummarySchema,
+  row_number: z.number().int(),
+  event_timestamp: z.iso.datetime({ offset: true }),
+  event_type: z.enum(['is_create', 'is_update']),
+});
+export type CleaningFeedItem = z.infer<typeof feedItemSchema>;
+
+/** A validation problem, in FastAPI's shape. */
+export const validationIssueSchema = z.object({
+  loc: z.array(z.union([z.string(), z.number()])),
+  msg: z.string(),
+  type: z.string(),
+});
+export type ValidationIssue = z.infer<typeof validationIssueSchema>;
+
+/** Every error body: a message, or a list of validation problems (422). */
+export const errorBodySchema = z.object({
+  detail: z.union([z.string(), z.array(validationIssueSchema)]),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;

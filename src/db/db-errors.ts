@@ -1,0 +1,60 @@
+import {
+  ConnectionException,
+  DriverException,
+  UniqueConstraintViolationException,
+  CheckConstraintViolationException,
+  ForeignKeyConstraintViolationException,
+} from '@mikro-orm/core';
+
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|connection is closed|terminating connection/i;
+
+/** True when the database could not be reached or went away: the caller should answer 503, not 500. */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  for (let err = e, depth = 0; err && depth < 5; err = (err as { cause?: unknown }).cause, depth++) {
+    if (err instanceof ConnectionException) return true;
+    const code = (err as { code?: unknown }).code;
+    const sqlState = (err as { sqlState?: unknown }).sqlState;
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_CODES.has(code)))
+      return true;
+    if (typeof sqlState === 'string' && UNAVAILABLE_SQLSTATES.has(sqlState)) return true;
+    if (err instanceof Error && UNAVAILABLE_MESSAGES.test(err.message)) return true;
+    if (err instanceof AggregateError && err.errors.some((x) => isDatabaseUnavailable(x))) return true;
+  }
+  return false;
+}
+
+/** The name of the violated constraint, when `e` is a unique, check or foreign-key violation. */
+export function violatedConstraint(e: unknown): string | undefined {
+  if (
+    !(e instanceof UniqueConstraintViolationException) &&
+    !(e instanceof CheckConstraintViolationException) &&
+    !(e instanceof ForeignKeyConstraintViolationException)
+  ) {
+    return undefined;
+  }
+  const named = (e as { constraint?: unknown }).constraint;
+  if (typeof named === 'string') return named;
+  return /constraint "([^"]+)"/.exec(e.message)?.[1];
+}
+
+export { DriverException, UniqueConstraintViolationException };

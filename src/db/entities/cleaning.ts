@@ -1,0 +1,60 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { CLEANING_TYPES, type CleaningType } from '../../contract/schemas.ts';
+
+const CleaningSchema = defineEntity({
+  name: 'Cleaning',
+  tableName: 'cleanings',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    owner: p.integer(),
+    name: p.text(),
+    description: p.text().nullable(),
+    cleaningType: p
+      .enum(() => [...CLEANING_TYPES])
+      .$type<CleaningType>()
+      .default('spot_clean'),
+    price: p.decimal('number').precision(10).scale(5),
+    // The last seq handed out in this cleaning's event log; bumped under the cleaning's row lock.
+    lastSeq: p.bigint('number').default(0),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
+    // Set only by real edits (not by lastSeq bumps), because the feed reads it as "the job changed".
+    updatedAt: p.datetime(3).onCreate(() => new Date()),
+  },
+});
+
+/** A cleaning job posted by its owner. */
+export class Cleaning extends CleaningSchema.class {
+  isOwnedBy(userId: number): boolean {
+    return this.owner === userId;
+  }
+
+  /** Applies the fields that are set; touches `updatedAt` only if something really changed. */
+  applyEdit(edit: {
+    name?: string | undefined;
+    description?: string | null | undefined;
+    price?: number | undefined;
+    cleaningType?: CleaningType | undefined;
+  }): boolean {
+    let changed = false;
+    if (edit.name !== undefined && edit.name !== this.name) {
+      this.name = edit.name;
+      changed = true;
+    }
+    if (edit.description !== undefined && edit.description !== this.description) {
+      this.description = edit.description;
+      changed = true;
+    }
+    if (edit.price !== undefined && edit.price !== Number(this.price)) {
+      this.price = edit.price;
+      changed = true;
+    }
+    if (edit.cleaningType !== undefined && edit.cleaningType !== this.cleaningType) {
+      this.cleaningType = edit.cleaningType;
+      changed = true;
+    }
+    if (changed) this.updatedAt = new Date();
+    return changed;
+  }
+}
+CleaningSchema.setClass(Cleaning);
+export { CleaningSchema };

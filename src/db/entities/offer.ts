@@ -1,0 +1,36 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { OFFER_STATUSES, type OfferStatus } from '../../contract/schemas.ts';
+
+const OfferSchema = defineEntity({
+  name: 'Offer',
+  tableName: 'offers',
+  properties: {
+    cleaningId: p.integer().primary(),
+    userId: p.integer().primary(),
+    status: p
+      .enum(() => [...OFFER_STATUSES])
+      .$type<OfferStatus>()
+      .default('pending'),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
+    updatedAt: p
+      .datetime(3)
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+  primaryKeys: ['cleaningId', 'userId'],
+});
+
+/** A cleaner's offer on a cleaning; identified by (cleaning, user), as in the original. */
+export class Offer extends OfferSchema.class {
+  isPending(): boolean {
+    return this.status === 'pending';
+  }
+  isAccepted(): boolean {
+    return this.status === 'accepted';
+  }
+  isRejected(): boolean {
+    return this.status === 'rejected';
+  }
+}
+OfferSchema.setClass(Offer);
+export { OfferSchema };

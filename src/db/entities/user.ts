@@ -1,0 +1,29 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+const UserSchema = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    username: p.text(),
+    email: p.text(),
+    emailVerified: p.boolean().default(false),
+    passwordHash: p.text().hidden(),
+    isActive: p.boolean().default(true),
+    isSuperuser: p.boolean().default(false),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
+    updatedAt: p
+      .datetime(3)
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+
+/** An account. Usernames and emails are unique regardless of case (enforced by the schema). */
+export class User extends UserSchema.class {
+  canAuthenticate(): boolean {
+    return this.isActive;
+  }
+}
+UserSchema.setClass(User);
+export { UserSchema };

@@ -1,0 +1,86 @@
+import pg from 'pg';
+import type { PgliteConnection } from '@mikro-orm/pglite';
+import type { Logger } from '../logger.ts';
+import type { Orm } from './orm.ts';
+import { OFFER_LOG_CHANNEL } from './offer-log-channel.ts';
+
+type Listener = {
+  start(onPayload: (payload: string) => void, onReconnected: (downSince: Date) => void): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/**
+ * LISTENs on its own connection (a pooled one would lose the subscription) and reconnects by itself;
+ * after a reconnect it reports since when it was deaf, so that the relay can read what it missed.
+ */
+export function postgresOfferLogListener(url: string, logger: Logger): Listener {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let downSince: Date | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let handlers: { onPayload: (p: string) => void; onReconnected: (d: Date) => void } | undefined;
+
+  async function connect(): Promise<void> {
+    const c = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: 3000 });
+    c.on('notification', (msg) => {
+      if (msg.channel === OFFER_LOG_CHANNEL && msg.payload) handlers?.onPayload(msg.payload);
+    });
+    const lost = (err?: Error) => {
+      if (client !== c || stopped) return;
+      client = undefined;
+      downSince ??= new Date();
+      logger.warn({ err: err?.message }, 'offer log listener lost its connection; reconnecting');
+      c.removeAllListeners('error');
+      c.on('error', () => {});
+      c.end().catch(() => {});
+      schedule();
+    };
+    c.on('error', lost);
+    c.on('end', () => lost());
+    await c.connect();
+    await c.query(`LISTEN ${OFFER_LOG_CHANNEL}`);
+    client = c;
+    if (downSince) {
+      const since = downSince;
+      downSince = undefined;
+      handlers?.onReconnected(since);
+    }
+  }
+
+  function schedule(delay = 250) {
+    if (stopped || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().catch(() => schedule(Math.min(delay * 2, 2000)));
+    }, delay);
+  }
+
+  return {
+    async start(onPayload, onReconnected) {
+      handlers = { onPayload, onReconnected };
+      await connect();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => {});
+    },
+  };
+}
+
+/** The embedded database runs in this process: its notifications cannot be lost, only unsubscribed. */
+export function pgliteOfferLogListener(orm: Orm): Listener {
+  let unlisten: (() => Promise<void>) | undefined;
+  return {
+    async start(onPayload) {
+      const connection = orm.em.getConnection() as unknown as PgliteConnection;
+      const pglite = await connection.getNativeClient();
+      unlisten = await pglite.listen(OFFER_LOG_CHANNEL, onPayload);
+    },
+    async stop() {
+      await unlisten?.().catch(() => {});
+    },
+  };
+}

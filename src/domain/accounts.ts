@@ -1,0 +1,87 @@
+import type { AccessToken, LoginInput, RegisterInput, UserPublic } from '../contract/schemas.ts';
+import { Profile, User } from '../db/entities/index.ts';
+import { violatedConstraint } from '../db/db-errors.ts';
+import type { Em } from '../db/orm.ts';
+import type { Deps } from './context.ts';
+import { domainError } from './errors.ts';
+import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.ts';
+import { userPublic } from './public-views.ts';
+
+/** Finds a user by email, ignoring case (emails are unique regardless of case). */
+export function findUserByEmail(em: Em, email: string): Promise<User | null> {
+  return em.createQueryBuilder(User).where('lower(email) = lower(?)', [email]).getSingleResult();
+}
+
+/** Finds a user by username, ignoring case (usernames are unique regardless of case). */
+export function findUserByUsername(em: Em, username: string): Promise<User | null> {
+  return em.createQueryBuilder(User).where('lower(username) = lower(?)', [username]).getSingleResult();
+}
+
+function accessToken(deps: Pick<Deps, 'tokens'>, user: User): AccessToken {
+  return { access_token: deps.tokens.issue(user), token_type: 'bearer' };
+}
+
+/** U1: creates the account and its empty profile in one transaction, and returns a token for it. */
+export async function registerUser(deps: Deps, input: RegisterInput): Promise<UserPublic> {
+  const { em } = deps;
+  if (await findUserByEmail(em, input.email)) throw domainError('EMAIL_TAKEN');
+  if (await findUserByUsername(em, input.username)) throw domainError('USERNAME_TAKEN');
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const [user, profile] = await em.transactional(async (tx) => {
+      const user = tx.create(User, { email: input.email, username: input.username, passwordHash });
+      await tx.flush();
+      const profile = tx.create(Profile, { userId: user.id });
+      await tx.flush();
+      return [user, profile] as const;
+    });
+    return userPublic(user, profile, accessToken(deps, user));
+  } catch (e) {
+    // A concurrent registration slipped past the checks above; the unique indexes caught it.
+    const constraint = violatedConstraint(e);
+    if (constraint === 'users_email_unique') throw domainError('EMAIL_TAKEN', { cause: e });
+    if (constraint === 'users_username_unique') throw domainError('USERNAME_TAKEN', { cause: e });
+    throw e;
+  }
+}
+
+/** U2: the OAuth2 password flow, where `username` holds the email. Inactive accounts cannot log in. */
+export async function loginWithPassword(deps: Deps, input: LoginInput): Promise<AccessToken> {
+  const user = await findUserByEmail(deps.em, input.username.trim());
+  const ok = user
+    ? await verifyPassword(input.password, user.passwordHash)
+    : await verifyAgainstDecoy(input.password);
+  if (!user || !ok) throw domainError('LOGIN_FAILED');
+  if (!user.isActive) throw domainError('INACTIVE_USER');
+  return accessToken(deps, user);
+}
+
+/** Resolves a bearer token to an active user, with the original's three distinct 401s. */
+export async function authenticateToken(deps: Pick<Deps, 'em' | 'tokens'>, token: string) {
+  const claims = deps.tokens.verify(token);
+  const user = await deps.em.findOne(User, { username: claims.username });
+  if (!user) throw domainError('NO_AUTHENTICATED_USER');
+  if (!user.canAuthenticate()) throw domainError('INACTIVE_USER');
+  return { user, expiresAt: claims.expiresAt };
+}
+
+/** U3: the caller's own account with its profile; no token is included. */
+export async function getCurrentUser(deps: Deps, user: User): Promise<UserPublic> {
+  const profile = await deps.em.findOne(Profile, { userId: user.id });
+  return userPublic(user, profile);
+}
+
+/** Deactivates an account (superusers only, or the user themself); its open sessions are closed everywhere. */
+export async function deactivateUser(deps: Deps, actor: User, username: string): Promise<UserPublic> {
+  const isSelf = actor.username.toLowerCase() === username.toLowerCase();
+  if (!isSelf && !actor.isSuperuser) throw domainError('ADMIN_ONLY');
+  const user = await deps.em.transactional(async (tx) => {
+    const target = await findUserByUsername(tx, username);
+    if (!target) throw domainError('USER_NOT_FOUND');
+    target.isActive = false;
+    return target;
+  });
+  deps.notices.publish({ type: 'user:deactivated', userId: user.id });
+  const profile = await deps.em.findOne(Profile, { userId: user.id });
+  return userPublic(user, profile);
+}

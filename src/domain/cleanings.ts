@@ -1,0 +1,175 @@
+import type {
+  CleaningFeedItem,
+  CleaningPublic,
+  CleaningUpdateInput,
+  FeedQuery,
+  NewCleaningInput,
+} from '../contract/schemas.ts';
+import { MAX_DB_ID } from '../contract/schemas.ts';
+import type { Checked } from '../contract/validation.ts';
+import { LockMode } from '@mikro-orm/core';
+import { Cleaning, Offer } from '../db/entities/index.ts';
+import type { Em } from '../db/orm.ts';
+import type { Actor, Deps } from './context.ts';
+import { domainError, validationError } from './errors.ts';
+import { cleaningPublic, userSummary } from './public-views.ts';
+
+/** Loads a cleaning or fails with the original's 404; ids beyond the column's range cannot exist. */
+export async function findCleaningOrFail(em: Em, cleaningId: number, options: { lock?: boolean } = {}) {
+  if (cleaningId > MAX_DB_ID) throw domainError('CLEANING_NOT_FOUND');
+  const cleaning = options.lock
+    ? await em.findOne(Cleaning, cleaningId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
+    : await em.findOne(Cleaning, cleaningId);
+  if (!cleaning) throw domainError('CLEANING_NOT_FOUND');
+  return cleaning;
+}
+
+/** C1: posts a job owned by the caller; the job board hears of it after commit. */
+export async function createCleaning(
+  deps: Deps,
+  actor: Actor,
+  input: NewCleaningInput,
+): Promise<CleaningPublic> {
+  const cleaning = await deps.em.transactional(async (tx) =>
+    tx.create(Cleaning, {
+      owner: actor.id,
+      name: input.name,
+      description: input.description ?? null,
+      price: input.price,
+      cleaningType: input.cleaning_type ?? 'spot_clean',
+    }),
+  );
+  const view = cleaningPublic(cleaning);
+  deps.notices.publish({ type: 'cleaning:created', cleaning: view });
+  return view;
+}
+
+/** C2: the caller's own cleanings, newest first. */
+export async function listOwnCleanings(deps: Deps, actor: Actor): Promise<CleaningPublic[]> {
+  const rows = await deps.em.find(
+    Cleaning,
+    { owner: actor.id },
+    { orderBy: { createdAt: 'desc', id: 'desc' } },
+  );
+  return rows.map(cleaningPublic);
+}
+
+/** C3: any signed-in user may read any cleaning. */
+export async function getCleaning(deps: Deps, cleaningId: number): Promise<CleaningPublic> {
+  return cleaningPublic(await findCleaningOrFail(deps.em, cleaningId));
+}
+
+/**
+ * C4: the owner edits their job. The body is checked after ownership, because the original answered
+ * 403 before 422 for someone else's cleaning.
+ */
+export async function updateCleaning(
+  deps: Deps,
+  actor: Actor,
+  cleaningId: number,
+  body: Checked<CleaningUpdateInput>,
+): Promise<CleaningPublic> {
+  const cleaning = await deps.em.transactional(async (tx) => {
+    const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
+    if (!cleaning.isOwnedBy(actor.id)) throw domainError('CLEANING_FORBIDDEN');
+    if (!body.ok) throw validationError(body.issues);
+    const input = body.value;
+    if (input.cleaning_type === null) throw domainError('CLEANING_TYPE_NULL');
+    const changed = cleaning.applyEdit({
+      name: input.name,
+      description: input.description,
+      price: input.price,
+      cleaningType: input.cleaning_type,
+    });
+    return { cleaning, changed };
+  });
+  const view = cleaningPublic(cleaning.cleaning);
+  if (cleaning.changed) deps.notices.publish({ type: 'cleaning:updated', cleaning: view });
+  return view;
+}
+
+/** C5: the owner deletes their job, with its offers and offer log; answers the deleted id. */
+export async function deleteCleaning(deps: Deps, actor: Actor, cleaningId: number): Promise<number> {
+  const { offererIds, ownerId } = await deps.em.transactional(async (tx) => {
+    const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
+    if (!cleaning.isOwnedBy(actor.id)) throw domainError('CLEANING_FORBIDDEN');
+    const offers = await tx.find(Offer, { cleaningId }, { fields: ['userId'] });
+    tx.remove(cleaning);
+    return { offererIds: offers.map((o) => o.userId), ownerId: cleaning.owner };
+  });
+  deps.notices.publish({ type: 'cleaning:deleted', cleaningId, ownerId, offererIds });
+  return cleaningId;
+}
+
+type FeedRow = {
+  id: number;
+  owner: number;
+  name: string;
+  description: string | null;
+  cleaning_type: CleaningPublic['cleaning_type'];
+  price: string | number;
+  created_at: Date | string;
+  updated_at: Date | string;
+  event_timestamp: Date | string;
+  event_type: 'is_create' | 'is_update';
+  username: string;
+  full_name: string | null;
+  bio: string | null;
+  image: string | null;
+};
+
+const toIso = (v: Date | string) => new Date(v).toISOString();
+
+/**
+ * The job board (the original's part 21): creations and edits of everyone's cleanings, newest first.
+ * The cursor is (`starting_date`, `starting_id`), compared as a pair, so that pages never skip or repeat.
+ */
+export async function getCleaningFeed(
+  deps: Deps,
+  query: FeedQuery,
+  now = new Date(),
+): Promise<CleaningFeedItem[]> {
+  const before = query.starting_date ?? now;
+  // Without an id, every event at exactly `before` is excluded (the original's strict `<`), except when
+  // the cursor defaulted to now, where "now" itself must be included.
+  const beforeId = query.starting_id ?? (query.starting_date ? 0 : MAX_DB_ID);
+  const limit = query.page_chunk_size;
+  const rows = await deps.em.execute<FeedRow[]>(
+    `with page as (
+       select * from (
+         (select id, created_at as event_timestamp, 'is_create' as event_type from cleanings
+           where (created_at, id) < (?::timestamptz, ?::int) order by created_at desc, id desc limit ?)
+         union all
+         (select id, updated_at, 'is_update' from cleanings
+           where updated_at <> created_at and (updated_at, id) < (?::timestamptz, ?::int)
+           order by updated_at desc, id desc limit ?)
+       ) merged
+       order by event_timestamp desc, id desc
+       limit ?
+     )
+     select c.id, c.owner, c.name, c.description, c.cleaning_type, c.price, c.created_at, c.updated_at,
+            page.event_timestamp, page.event_type, u.username, p.full_name, p.bio, p.image
+       from page
+       join cleanings c on c.id = page.id
+       join users u on u.id = c.owner
+       left join profiles p on p.user_id = u.id
+      order by page.event_timestamp desc, page.id desc`,
+    [before.toISOString(), beforeId, limit, before.toISOString(), beforeId, limit, limit],
+  );
+  return rows.map((r, i) => ({
+    id: r.id,
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+    name: r.name,
+    description: r.description,
+    price: Number(r.price),
+    cleaning_type: r.cleaning_type,
+    owner: userSummary(
+      { id: r.owner, username: r.username },
+      { fullName: r.full_name, bio: r.bio, image: r.image },
+    ),
+    row_number: i + 1,
+    event_timestamp: toIso(r.event_timestamp),
+    event_type: r.event_type,
+  }));
+}

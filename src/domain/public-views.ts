@@ -1,0 +1,103 @@
+// The one place where entities become wire shapes (snake_case, ISO timestamps).
+import type {
+  CleaningPublic,
+  OfferEventPublic,
+  OfferPublic,
+  ProfilePublic,
+  UserPublic,
+  UserSummary,
+  AccessToken,
+} from '../contract/schemas.ts';
+import type { Cleaning, Offer, OfferEvent, Profile, User } from '../db/entities/index.ts';
+
+const iso = (d: Date) => d.toISOString();
+
+export function profilePublic(
+  profile: Profile,
+  owner?: { username: string; email: string | null },
+): ProfilePublic {
+  return {
+    id: profile.id,
+    created_at: iso(profile.createdAt),
+    updated_at: iso(profile.updatedAt),
+    full_name: profile.fullName ?? null,
+    phone_number: profile.phoneNumber ?? null,
+    bio: profile.bio ?? null,
+    image: profile.image ?? null,
+    user_id: profile.userId,
+    username: owner?.username ?? null,
+    email: owner?.email ?? null,
+  };
+}
+
+export function userPublic(
+  user: User,
+  profile: Profile | null,
+  accessToken: AccessToken | null = null,
+): UserPublic {
+  return {
+    id: user.id,
+    created_at: iso(user.createdAt),
+    updated_at: iso(user.updatedAt),
+    email: user.email,
+    username: user.username,
+    email_verified: user.emailVerified,
+    is_active: user.isActive,
+    is_superuser: user.isSuperuser,
+    access_token: accessToken,
+    profile: profile ? profilePublic(profile) : null,
+  };
+}
+
+/** How other people see a user: no email, no account flags. */
+export function userSummary(
+  user: { id: number; username: string },
+  profile: { fullName?: string | null; bio?: string | null; image?: string | null } | null,
+): UserSummary {
+  return {
+    id: user.id,
+    username: user.username,
+    profile: profile
+      ? { full_name: profile.fullName ?? null, bio: profile.bio ?? null, image: profile.image ?? null }
+      : null,
+  };
+}
+
+export function cleaningPublic(cleaning: Cleaning): CleaningPublic {
+  return {
+    id: cleaning.id,
+    created_at: iso(cleaning.createdAt),
+    updated_at: iso(cleaning.updatedAt),
+    name: cleaning.name,
+    description: cleaning.description ?? null,
+    price: Number(cleaning.price),
+    cleaning_type: cleaning.cleaningType,
+    owner: cleaning.owner,
+  };
+}
+
+export function offerPublic(
+  offer: Offer,
+  extras: { user?: UserSummary | null; cleaning?: CleaningPublic | null } = {},
+): OfferPublic {
+  return {
+    created_at: iso(offer.createdAt),
+    updated_at: iso(offer.updatedAt),
+    user_id: offer.userId,
+    cleaning_id: offer.cleaningId,
+    status: offer.status,
+    user: extras.user ?? null,
+    cleaning: extras.cleaning ?? null,
+  };
+}
+
+export function offerEventPublic(event: OfferEvent): OfferEventPublic {
+  return {
+    cleaning_id: event.cleaningId,
+    seq: Number(event.seq),
+    type: event.type,
+    user_id: event.userId,
+    offer: event.offer ?? null,
+    at: iso(event.at),
+  };
+}

@@ -1,0 +1,49 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from '../logger.ts';
+import { classifyError, DomainError } from '../domain/errors.ts';
+
+/** Writes a domain error as `status` + `{detail}`; 401s carry `WWW-Authenticate: Bearer`, as in OAuth2. */
+export function sendError(res: Response, error: DomainError): void {
+  if (res.headersSent) return;
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  res.status(error.status).json({ detail: error.detail });
+}
+
+type BodyParserError = Error & { type?: string; status?: number };
+
+function fromBodyParser(err: BodyParserError): DomainError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'parameters.too.many':
+      return new DomainError('MALFORMED_BODY', { cause: err });
+    case 'entity.too.large':
+      return new DomainError('PAYLOAD_TOO_LARGE', { cause: err });
+  }
+  if (err instanceof URIError) return new DomainError('ROUTE_NOT_FOUND', { cause: err });
+  return undefined;
+}
+
+/** The last middleware: every error becomes a clean answer; only unexpected ones are logged with a stack. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const parsed = fromBodyParser(err as BodyParserError);
+    const { error, unexpected } = parsed ? { error: parsed, unexpected: false } : classifyError(err);
+    if (unexpected) {
+      logger.error(
+        { err, reqId: res.locals.requestId, method: req.method, path: req.path },
+        'unexpected error',
+      );
+    } else if (error.code === 'SERVICE_UNAVAILABLE') {
+      logger.warn(
+        { reqId: res.locals.requestId, cause: String((err as Error)?.message) },
+        'database unavailable',
+      );
+    }
+    sendError(res, error);
+  };
+}

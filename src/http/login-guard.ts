@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import { domainError } from '../domain/errors.ts';
+
+/** Counts login attempts per client IP and per email, in fixed windows; refuses with 429 past the limit. */
+export type LoginGuard = { admit(ip: string, email: string): Promise<void> };
+
+type Limits = { perEmail: number; perIp: number; windowSeconds: number };
+
+function refuse(retryAfterSeconds: number): never {
+  throw domainError('RATE_LIMITED', {
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+}
+
+/** Shared by every node through Redis, so that spreading attempts over nodes does not multiply the limit. */
+export function redisLoginGuard(redis: Redis, limits: Limits): LoginGuard {
+  return {
+    async admit(ip, email) {
+      const window = Math.floor(Date.now() / 1000 / limits.windowSeconds);
+      const keys = [`phresh:login:ip:${ip}:${window}`, `phresh:login:email:${email.toLowerCase()}:${window}`];
+      const results = await redis
+        .multi()
+        .incr(keys[0]!)
+        .expire(keys[0]!, limits.windowSeconds)
+        .incr(keys[1]!)
+        .expire(keys[1]!, limits.windowSeconds)
+        .exec();
+      const ipCount = Number(results?.[0]?.[1] ?? 0);
+      const emailCount = Number(results?.[2]?.[1] ?? 0);
+      if (ipCount > limits.perIp || emailCount > limits.perEmail) {
+        refuse(limits.windowSeconds - ((Date.now() / 1000) % limits.windowSeconds));
+      }
+    },
+  };
+}
+
+/** For a single node: the same windows, kept in memory. */
+export function memoryLoginGuard(limits: Limits): LoginGuard {
+  const counts = new Map<string, { window: number; n: number }>();
+  const bump = (key: string, window: number) => {
+    const entry = counts.get(key);
+    const next = entry && entry.window === window ? { window, n: entry.n + 1 } : { window, n: 1 };
+    counts.set(key, next);
+    return next.n;
+  };
+  return {
+    async admit(ip, email) {
+      const window = Math.floor(Date.now() / 1000 / limits.windowSeconds);
+      if (counts.size > 100_000) {
+        for (const [key, entry] of counts) if (entry.window !== window) counts.delete(key);
+      }
+      const ipCount = bump(`ip:${ip}`, window);
+      const emailCount = bump(`email:${email.toLowerCase()}`, window);
+      if (ipCount > limits.perIp || emailCount > limits.perEmail) {
+        refuse(limits.windowSeconds - ((Date.now() / 1000) % limits.windowSeconds));
+      }
+    },
+  };
+}

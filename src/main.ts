@@ -1,0 +1,43 @@
+// The process entry point: the only place that reads the real environment, listens, and handles signals.
+import { ConfigError, loadConfig } from './config.ts';
+import { createApp } from './app.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+}
+
+const app = await createApp(config);
+const url = await app.listen();
+app.logger.info(
+  {
+    url,
+    nodeId: config.nodeId,
+    database: config.databaseUrl ? 'postgresql' : `pglite (${config.dataDir})`,
+    redis: config.redisUrl ? 'on' : 'off (single node)',
+  },
+  `Phresh Live listening on ${url}`,
+);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  app.logger.info({ signal }, 'shutting down');
+  try {
+    await app.close();
+    process.exit(0);
+  } catch (err) {
+    app.logger.error({ err }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));

@@ -1,0 +1,140 @@
+import type { z } from 'zod';
+import type { AckResponse } from '../contract/socket-events.ts';
+import { check } from '../contract/validation.ts';
+import type { Em } from '../db/orm.ts';
+import type { Actor, Deps } from '../domain/context.ts';
+import { classifyError, domainError, validationError, type DomainError } from '../domain/errors.ts';
+import type { Logger } from '../logger.ts';
+import type { IoSocket } from './socket-types.ts';
+
+/** What a socket command handler gets: its own unit of work, the caller, and the checked payload. */
+export type CommandContext<P> = {
+  deps: Deps;
+  actor: Actor;
+  socket: IoSocket;
+  payload: P;
+  /** Runs after the ack has been sent (even a failed one), e.g. to release held pushes in order. */
+  afterAck(fn: () => void): void;
+};
+
+export type CommandRunner = {
+  /** Registers `name` on `socket`: rate limit, parse, run in a fresh fork, ack, then after-ack work. */
+  on<S extends z.ZodType, R>(
+    socket: IoSocket,
+    name: string,
+    schema: S,
+    run: (ctx: CommandContext<z.output<S>>) => Promise<R>,
+  ): void;
+  /** Answers an event nobody registered (with an ack, if the client gave one). */
+  refuseUnknown(args: unknown[]): void;
+  /** Refuses new commands with 503 and waits (up to `ms`) for the ones in flight. */
+  drain(ms: number): Promise<void>;
+  inFlight(): number;
+};
+
+function errorAck(error: DomainError): AckResponse<never> {
+  return { ok: false, error: { status: error.status, code: error.code, detail: error.detail } };
+}
+
+function reply(ack: unknown, response: AckResponse<unknown>): void {
+  if (typeof ack !== 'function') return;
+  try {
+    ack(response);
+  } catch {
+    // The client's socket may be gone; nothing to tell it.
+  }
+}
+
+/** Splits socket.io's variadic arguments into (payload, ack): the ack is the last argument when it is a function. */
+function splitArgs(args: unknown[]): { payload: unknown; ack: unknown } {
+  const last = args.at(-1);
+  const ack = typeof last === 'function' ? last : undefined;
+  const payloadArgs = ack ? args.slice(0, -1) : args;
+  return { payload: payloadArgs.length === 0 ? undefined : payloadArgs[0], ack };
+}
+
+export function createCommandRunner(options: {
+  fork(): Em;
+  depsFor(em: Em): Deps;
+  logger: Logger;
+  commandsPerSecond: number;
+}): CommandRunner {
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const buckets = new WeakMap<IoSocket, { tokens: number; at: number }>();
+
+  // A token bucket per socket: bursts up to one second's worth, refilled continuously.
+  function admit(socket: IoSocket): boolean {
+    const now = Date.now();
+    const capacity = options.commandsPerSecond;
+    const bucket = buckets.get(socket) ?? { tokens: capacity, at: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * capacity);
+    bucket.at = now;
+    buckets.set(socket, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  return {
+    on(socket, name, schema, run) {
+      socket.on(
+        name as never,
+        (async (...args: unknown[]) => {
+          const { payload, ack } = splitArgs(args);
+          if (!admit(socket)) return reply(ack, errorAck(domainError('RATE_LIMITED')));
+          if (draining) return reply(ack, errorAck(domainError('SERVICE_UNAVAILABLE')));
+          const checked = check(schema, payload, ['payload']);
+          if (!checked.ok) return reply(ack, errorAck(validationError(checked.issues)));
+
+          const after: (() => void)[] = [];
+          inFlight++;
+          try {
+            const data = await run({
+              deps: options.depsFor(options.fork()),
+              actor: { id: socket.data.userId, username: socket.data.username },
+              socket,
+              payload: checked.value,
+              afterAck: (fn) => after.push(fn),
+            });
+            reply(ack, { ok: true, data: data === undefined ? null : data });
+          } catch (e) {
+            const { error, unexpected } = classifyError(e);
+            if (unexpected)
+              options.logger.error({ err: e, command: name, userId: socket.data.userId }, 'unexpected error');
+            else if (error.code === 'SERVICE_UNAVAILABLE')
+              options.logger.warn({ command: name }, 'database unavailable');
+            reply(ack, errorAck(error));
+          } finally {
+            for (const fn of after) {
+              try {
+                fn();
+              } catch (err) {
+                options.logger.error({ err, command: name }, 'after-ack step failed');
+              }
+            }
+            inFlight--;
+            if (inFlight === 0) idle?.();
+          }
+        }) as never,
+      );
+    },
+    refuseUnknown(args) {
+      const { ack } = splitArgs(args);
+      reply(ack, { ok: false, error: { status: 404, code: 'UNKNOWN_COMMAND', detail: 'Unknown command.' } });
+    },
+    async drain(ms) {
+      draining = true;
+      if (inFlight === 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+    inFlight: () => inFlight,
+  };
+}

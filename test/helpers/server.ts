@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { createApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { requireRedis } from './services.ts';
+
+/** A server started in this process, on a free port, with its own logs captured. */
+export type TestServer = {
+  url: string;
+  app: App;
+  db: TestDatabase;
+  /** Every log line written so far, parsed. */
+  logs(): Record<string, unknown>[];
+  close(): Promise<void>;
+};
+
+export const TEST_SECRET = randomBytes(32).toString('hex');
+
+/** Environment for a test server; generous limits unless a test is about them. */
+export function testEnv(
+  db: TestDatabase,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: db.url,
+    DATA_DIR: db.dataDir,
+    SECRET_KEY: TEST_SECRET,
+    LOG_LEVEL: 'info',
+    LOGIN_RATE_LIMIT: '1000',
+    LOGIN_IP_RATE_LIMIT: '100000',
+    SOCKET_COMMANDS_PER_SECOND: '1000',
+    SHUTDOWN_GRACE_MS: '2000',
+    ...extra,
+  };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
+ * Starts a server. Pass `db` to share one database between several servers (nodes);
+ * `redis: true` puts it on Redis, as production does.
+ */
+export async function startServer(
+  options: { db?: TestDatabase; redis?: boolean; env?: Record<string, string | undefined> } = {},
+): Promise<TestServer> {
+  const db = options.db ?? (await createTestDatabase());
+  const ownsDb = !options.db;
+  const env = testEnv(db, { REDIS_URL: options.redis ? requireRedis() : undefined, ...options.env });
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = loadConfig(env);
+  const app = await createApp(config, { logger: createLogger(config.logLevel, sink) });
+  const url = await app.listen(0, '127.0.0.1');
+  return {
+    url,
+    app,
+    db,
+    logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    async close() {
+      await app.close();
+      if (ownsDb) await db.drop();
+    },
+  };
+}
