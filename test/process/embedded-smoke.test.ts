@@ -1,0 +1,83 @@
+// The server as a new user runs it: `node src/main.ts` with nothing configured but where to keep its data.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, makeUser } from '../helpers/api.ts';
+import { runToFailure, startServerProcess, type ServerProcess } from '../helpers/process.ts';
+
+let dataDir: string;
+let server: ServerProcess;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'phresh-embedded-'));
+  server = await startServerProcess({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir });
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('the server in embedded mode', () => {
+  it('serves the API on PGlite with no database configured', async () => {
+    expect(server.logs().some((l) => String(l.database).startsWith('pglite'))).toBe(true);
+    const user = await makeUser(server.url);
+    const me = await user.api.get('/api/users/me/');
+    expect(me.status).toBe(200);
+    expect(me.body.username).toBe(user.username);
+  });
+
+  it('generates its secret once and keeps it in the data directory, readable only by its owner', () => {
+    const file = join(dataDir, 'secret-key');
+    expect(readFileSync(file, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    expect(statSync(file).mode & 0o077).toBe(0);
+  });
+
+  it('serves the OpenAPI document and the interactive docs', async () => {
+    const api = new Api(server.url);
+    const doc = await api.get('/api/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toContain('/api/cleanings/{cleaning_id}/offers/{username}/');
+    const docs = await fetch(`${server.url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger-ui');
+    expect((await fetch(`${server.url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
+  });
+
+  it('answers health and readiness', async () => {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
+  });
+
+  it('stops cleanly on SIGTERM, and keeps its data for the next start', async () => {
+    const user = await makeUser(server.url);
+    expect(await server.stop()).toBe(0);
+    server = await startServerProcess({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir });
+    const login = await new Api(server.url).post('/api/users/login/token/', {
+      form: { username: user.email, password: user.password },
+    });
+    expect(login.status).toBe(200);
+    // The same secret: the old token still works.
+    expect((await new Api(server.url, user.token).get('/api/users/me/')).status).toBe(200);
+    expect(await server.stop()).toBe(0);
+  });
+});
+
+describe('configuration', () => {
+  it('refuses a bad value with a clear one-line error', async () => {
+    const { code, output } = await runToFailure({
+      PORT: 'seventy',
+      DATA_DIR: join(tmpdir(), 'never-used'),
+      ACCESS_TOKEN_EXPIRE_MINUTES: '-5',
+    });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).toMatch(/^invalid configuration: PORT: .*ACCESS_TOKEN_EXPIRE_MINUTES: /);
+  });
+
+  it('requires SECRET_KEY when running on PostgreSQL', async () => {
+    const { code, output } = await runToFailure({ DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+    expect(code).toBe(1);
+    expect(output.trim()).toBe('invalid configuration: SECRET_KEY: required when DATABASE_URL is set');
+  });
+});
