@@ -135,7 +135,7 @@ describe('cleaning feed', () => {
     ['starting_date=yesterday'],
     ['starting_id=-3'],
   ])('answers 422 for %s', async (query) => {
-    const res = await feed(`?${query}`);
+    const res = await viewer.api.get(`/api/feed/cleanings/?${query}`);
     expect(res.status).toBe(422);
     expect(res.body.detail[0].loc[0]).toBe('query');
   });
