@@ -61,7 +61,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     perIp: config.loginIpRateLimit,
     windowSeconds: config.loginRateWindowSeconds,
   };
-  const loginGuard = redis ? redisLoginGuard(redis.command, loginLimits) : memoryLoginGuard(loginLimits);
+  const loginGuard = redis
+    ? redisLoginGuard(redis.command, loginLimits, config.redisPrefix)
+    : memoryLoginGuard(loginLimits);
   registerUserRoutes(routes, { loginGuard });
   registerProfileRoutes(routes);
   registerCleaningRoutes(routes);

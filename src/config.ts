@@ -17,6 +17,10 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w:-]{1,64}$/, 'letters, digits, "_", "-" and ":" only')
+    .default('phresh'),
   DATA_DIR: z.string().min(1).default('./data'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce
@@ -43,6 +47,8 @@ export type Config = Readonly<{
   databasePoolMax: number;
   /** Redis URL; absent means a single node on the in-memory socket.io adapter. */
   redisUrl: string | undefined;
+  /** Namespace of every Redis key and channel, so that several deployments can share one Redis. */
+  redisPrefix: string;
   dataDir: string;
   secretKey: string;
   accessTokenExpireMinutes: number;
@@ -96,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     dataDir,
     secretKey,
     accessTokenExpireMinutes: e.ACCESS_TOKEN_EXPIRE_MINUTES,

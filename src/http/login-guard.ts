@@ -13,11 +13,14 @@ function refuse(retryAfterSeconds: number): never {
 }
 
 /** Shared by every node through Redis, so that spreading attempts over nodes does not multiply the limit. */
-export function redisLoginGuard(redis: Redis, limits: Limits): LoginGuard {
+export function redisLoginGuard(redis: Redis, limits: Limits, prefix: string): LoginGuard {
   return {
     async admit(ip, email) {
       const window = Math.floor(Date.now() / 1000 / limits.windowSeconds);
-      const keys = [`phresh:login:ip:${ip}:${window}`, `phresh:login:email:${email.toLowerCase()}:${window}`];
+      const keys = [
+        `${prefix}:login:ip:${ip}:${window}`,
+        `${prefix}:login:email:${email.toLowerCase()}:${window}`,
+      ];
       const results = await redis
         .multi()
         .incr(keys[0]!)

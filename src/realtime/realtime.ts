@@ -53,7 +53,7 @@ export function createRealtime(options: {
     connectTimeout: 10_000,
     serveClient: false,
     cors: { origin: [...config.corsOrigins], methods: ['GET', 'POST'] },
-    ...(redis ? { adapter: createAdapter(redis.pub, redis.sub, { key: 'phresh' }) } : {}),
+    ...(redis ? { adapter: createAdapter(redis.pub, redis.sub, { key: config.redisPrefix }) } : {}),
   });
 
   const notices = createNoticePublisher(io);

@@ -48,7 +48,11 @@ export async function startServer(
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase());
   const ownsDb = !options.db;
-  const env = testEnv(db, { REDIS_URL: options.redis ? requireRedis() : undefined, ...options.env });
+  const env = testEnv(db, {
+    REDIS_URL: options.redis ? requireRedis() : undefined,
+    REDIS_PREFIX: options.redis ? `phresh-test-${randomBytes(4).toString('hex')}` : undefined,
+    ...options.env,
+  });
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

@@ -1,0 +1,158 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+  AckResponse,
+  ClientToServerEvents,
+  HandshakeErrorData,
+  ServerToClientEvents,
+} from '../../src/contract/socket-events.ts';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Connects with `auth.token` over websocket and resolves once connected (rejects with the connect_error). */
+export function connect(
+  url: string,
+  token: string | undefined,
+  options: { autoReconnect?: boolean } = {},
+): Promise<ClientSocket> {
+  const socket: ClientSocket = io(url, {
+    auth: token === undefined ? {} : { token },
+    transports: ['websocket'],
+    reconnection: options.autoReconnect ?? false,
+    forceNew: true,
+    timeout: 10_000,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/** The error a refused handshake carries. */
+export async function connectError(
+  url: string,
+  token: string | undefined,
+): Promise<{ message: string; data: HandshakeErrorData }> {
+  try {
+    const socket = await connect(url, token);
+    socket.close();
+  } catch (e) {
+    const err = e as Error & { data: HandshakeErrorData };
+    return { message: err.message, data: err.data };
+  }
+  throw new Error('the handshake was accepted');
+}
+
+type EventName = keyof ClientToServerEvents;
+type PayloadOf<E extends EventName> = Parameters<ClientToServerEvents[E]>[0];
+type DataOf<E extends EventName> = Parameters<ClientToServerEvents[E]>[1] extends (
+  r: AckResponse<infer T>,
+) => void
+  ? T
+  : never;
+
+/** Sends a command and resolves with its ack. */
+export function command<E extends EventName>(
+  socket: ClientSocket,
+  event: E,
+  payload: PayloadOf<E>,
+  timeoutMs = 10_000,
+): Promise<AckResponse<DataOf<E>>> {
+  return (
+    socket.timeout(timeoutMs) as unknown as {
+      emitWithAck(e: string, p: unknown): Promise<AckResponse<DataOf<E>>>;
+    }
+  ).emitWithAck(event, payload);
+}
+
+/** Sends anything at all (for malformed-input tests) and resolves with the ack. */
+export function rawCommand(socket: ClientSocket, event: string, ...args: unknown[]): Promise<any> {
+  return (
+    socket.timeout(10_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<unknown> }
+  ).emitWithAck(event, ...args);
+}
+
+/** Like `command`, but fails the test unless the ack is ok, and returns the data. */
+export async function ok<E extends EventName>(
+  socket: ClientSocket,
+  event: E,
+  payload: PayloadOf<E>,
+): Promise<DataOf<E>> {
+  const res = await command(socket, event, payload);
+  if (!res.ok) throw new Error(`${event} failed: ${res.error.status} ${JSON.stringify(res.error.detail)}`);
+  return res.data;
+}
+
+/** Records every push of one kind on a socket, with counting waits that fail on timeout. */
+export class Recorder<T> {
+  readonly items: T[] = [];
+  private waiters: Array<{ n: number; resolve: () => void }> = [];
+
+  constructor(socket: ClientSocket, event: keyof ServerToClientEvents) {
+    socket.on(
+      event as 'offer:event',
+      ((item: T) => {
+        this.items.push(item);
+        this.waiters = this.waiters.filter((w) => {
+          if (this.items.length >= w.n) w.resolve();
+          return this.items.length < w.n;
+        });
+      }) as never,
+    );
+  }
+
+  /** Resolves once `n` items have arrived in total ("got 3 of 5" until then). */
+  waitFor(n: number, timeoutMs = 10_000): Promise<T[]> {
+    if (this.items.length >= n) return Promise.resolve(this.items);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `timed out: got ${this.items.length} of ${n}: ${JSON.stringify(this.items).slice(0, 2000)}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.waiters.push({
+        n,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.items);
+        },
+      });
+    });
+  }
+
+  /** Resolves once an item matching `predicate` has arrived. */
+  async waitUntil(predicate: (item: T) => boolean, timeoutMs = 10_000): Promise<T[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.items.some(predicate)) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting; got ${JSON.stringify(this.items).slice(0, 2000)}`);
+      await this.waitFor(this.items.length + 1, Math.max(1, deadline - Date.now())).catch(() => undefined);
+    }
+    return this.items;
+  }
+}
+
+/** Closes sockets and waits until each is disconnected. */
+export async function closeAll(...sockets: (ClientSocket | undefined)[]) {
+  await Promise.all(
+    sockets.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (!s || s.disconnected) return resolve();
+          s.once('disconnect', () => resolve());
+          s.close();
+        }),
+    ),
+  );
+}
+
+/** Emits anything at all, without an ack (for malformed-input tests). */
+export function rawEmit(socket: ClientSocket, event: string, ...args: unknown[]): void {
+  (socket as unknown as { emit(e: string, ...a: unknown[]): void }).emit(event, ...args);
+}

@@ -1,0 +1,200 @@
+// Missed events come back from the durable log, exactly once and in order, after a reconnect.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CleaningPublic, OfferEventPublic } from '../../src/contract/schemas.ts';
+import type { EventsSince } from '../../src/contract/socket-events.ts';
+import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { closeAll, connect, ok, Recorder, type ClientSocket } from '../helpers/sockets.ts';
+
+let server: TestServer;
+const open: ClientSocket[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await closeAll(...open);
+  await server.close();
+});
+
+async function live(user: TestUser) {
+  const socket = await connect(server.url, user.token);
+  open.push(socket);
+  return { socket, events: new Recorder<OfferEventPublic>(socket, 'offer:event') };
+}
+
+const offersPath = (c: CleaningPublic) => `/api/cleanings/${c.id}/offers/`;
+const seqs = (events: OfferEventPublic[]) => events.map((e) => e.seq);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('replay after a reconnect', () => {
+  it('gives an owner who resubscribes with its last seq exactly the missed events, in order', async () => {
+    const owner = await makeUser(server.url);
+    const cleaners = await makeUsers(server.url, 4);
+    const cleaning = await makeCleaning(owner);
+    const first = await live(owner);
+    await ok(first.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
+    await makeOffers(cleaning, cleaners.slice(0, 2));
+    await first.events.waitFor(2);
+    const lastSeen = first.events.items.at(-1)!.seq;
+    await closeAll(first.socket);
+
+    await makeOffers(cleaning, cleaners.slice(2));
+    await owner.api.put(`/api/cleanings/${cleaning.id}/offers/${cleaners[0]!.username}/`);
+
+    const again = await live(owner);
+    const replay = (await ok(again.socket, 'cleaning:subscribe', {
+      cleaning_id: cleaning.id,
+      since: lastSeen,
+    })) as EventsSince;
+    expect(seqs(replay.events)).toEqual(range(3, 8));
+    expect(replay.seq).toBe(8);
+    await cleaners[0]!.api.put(offersPath(cleaning));
+    await again.events.waitFor(4);
+    expect(seqs(again.events.items)).toEqual(range(9, 12));
+  });
+
+  it('gives a cleaner exactly the missed events of all their offers through offers:sync', async () => {
+    const cleaner = await makeUser(server.url);
+    const [ownerA, ownerB] = await makeUsers(server.url, 2);
+    const [a, b] = [await makeCleaning(ownerA!), await makeCleaning(ownerB!)];
+    const rival = await makeUser(server.url);
+    const first = await live(cleaner);
+    await makeOffers(a, [cleaner, rival]);
+    await makeOffers(b, [cleaner]);
+    await first.events.waitFor(2);
+    const cursors = { [a.id]: 1, [b.id]: 1 };
+    await closeAll(first.socket);
+
+    await ownerA!.api.put(`/api/cleanings/${a.id}/offers/${rival.username}/`); // a: 3 accepted(rival), 4 rejected(cleaner)
+    await rival.api.put(offersPath(a)); // a: 5 cancelled(rival), 6 pending(cleaner)
+    await ownerB!.api.put(`/api/cleanings/${b.id}/offers/${cleaner.username}/`); // b: 2 accepted
+
+    const again = await live(cleaner);
+    const res = await ok(again.socket, 'offers:sync', { cursors });
+    expect(res.events.map((e) => `${e.cleaning_id}:${e.seq}:${e.type}`)).toEqual([
+      `${a.id}:4:rejected`,
+      `${a.id}:6:pending`,
+      `${b.id}:2:accepted`,
+    ]);
+    expect(res.events.every((e) => e.user_id === cleaner.id)).toBe(true);
+    expect(again.events.items).toEqual([]);
+  });
+
+  it('replays more than any in-memory window would hold', async () => {
+    const owner = await makeUser(server.url);
+    const cleaners = await makeUsers(server.url, 10);
+    const cleaning = await makeCleaning(owner);
+    for (let round = 0; round < 15; round++) {
+      await Promise.all(cleaners.map((c) => c.api.post(offersPath(cleaning))));
+      await Promise.all(cleaners.map((c) => c.api.delete(offersPath(cleaning))));
+    }
+    const socket = (await live(owner)).socket;
+    const replay = (await ok(socket, 'cleaning:subscribe', {
+      cleaning_id: cleaning.id,
+      since: 0,
+    })) as EventsSince;
+    expect(seqs(replay.events)).toEqual(range(1, 300));
+  });
+
+  it('never duplicates or reorders while commands keep committing during the resubscribe', async () => {
+    const owner = await makeUser(server.url);
+    const cleaners = await makeUsers(server.url, 6);
+    const cleaning = await makeCleaning(owner);
+    let running = true;
+    const churn = (async () => {
+      while (running) {
+        await Promise.all(cleaners.map((c) => c.api.post(offersPath(cleaning))));
+        await Promise.all(cleaners.map((c) => c.api.delete(offersPath(cleaning))));
+      }
+    })();
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const since = Number(
+          (await owner.api.get(`/api/cleanings/${cleaning.id}/events/?since=0`)).body.at(-1)?.seq ?? 0,
+        );
+        const client = await live(owner);
+        const replay = (await ok(client.socket, 'cleaning:subscribe', {
+          cleaning_id: cleaning.id,
+          since,
+        })) as EventsSince;
+        await new Promise((r) => setTimeout(r, 150));
+        await closeAll(client.socket);
+        const received = [...seqs(replay.events), ...seqs(client.events.items)];
+        expect(received.length).toBeGreaterThan(0);
+        // Exactly since+1, since+2, ... with nothing missing, repeated or out of order.
+        expect(received).toEqual(range(since + 1, since + received.length));
+      }
+    } finally {
+      running = false;
+      await churn;
+    }
+  });
+
+  it('gives a snapshot and then exactly the pushes that follow it, while commands keep committing', async () => {
+    const owner = await makeUser(server.url);
+    const cleaners = await makeUsers(server.url, 6);
+    const cleaning = await makeCleaning(owner);
+    let running = true;
+    const churn = (async () => {
+      while (running) {
+        await Promise.all(cleaners.map((c) => c.api.post(offersPath(cleaning))));
+        await Promise.all(cleaners.map((c) => c.api.delete(offersPath(cleaning))));
+      }
+    })();
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const client = await live(owner);
+        const snapshot = await ok(client.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
+        await new Promise((r) => setTimeout(r, 150));
+        await closeAll(client.socket);
+        const pushed = seqs(client.events.items);
+        expect(pushed.length).toBeGreaterThan(0);
+        expect(pushed).toEqual(range(snapshot.seq + 1, snapshot.seq + pushed.length));
+      }
+    } finally {
+      running = false;
+      await churn;
+    }
+  });
+
+  it('never gives a cleaner an event twice when pushes and offers:sync overlap', async () => {
+    const cleaner = await makeUser(server.url);
+    const owner = await makeUser(server.url);
+    const cleaning = await makeCleaning(owner);
+    await makeOffers(cleaning, [cleaner]);
+    const others = await makeUsers(server.url, 3);
+    await makeOffers(cleaning, others);
+    let running = true;
+    // The cleaner's own offer flips between pending/accepted/cancelled... via accept, cancel by others.
+    const churn = (async () => {
+      let i = 0;
+      while (running) {
+        const target = [cleaner, ...others][i++ % 4]!;
+        await owner.api.put(`/api/cleanings/${cleaning.id}/offers/${target.username}/`);
+        await target.api.put(offersPath(cleaning));
+      }
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const client = await live(cleaner);
+      await new Promise((r) => setTimeout(r, 30));
+      const res = await ok(client.socket, 'offers:sync', { cursors: { [cleaning.id]: 0 } });
+      await new Promise((r) => setTimeout(r, 200));
+      running = false;
+      await churn;
+      await new Promise((r) => setTimeout(r, 100));
+      const all = [...seqs(res.events), ...seqs(client.events.items)];
+      expect(new Set(all).size).toBe(all.length);
+      const log = (await cleaner.api.get<OfferEventPublic[]>(`/api/cleanings/${cleaning.id}/events/`)).body;
+      expect([...all].sort((x, y) => x - y)).toEqual(seqs(log));
+      expect(seqs(res.events)).toEqual([...seqs(res.events)].sort((x, y) => x - y));
+      expect(seqs(client.events.items)).toEqual([...seqs(client.events.items)].sort((x, y) => x - y));
+    } finally {
+      running = false;
+      await churn;
+    }
+  });
+});
