@@ -34,6 +34,13 @@ const envSchema = z.object({
   LOGIN_IP_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   SOCKET_COMMANDS_PER_SECOND: z.coerce.number().int().min(1).default(50),
+  SLOW_CONSUMER_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
+  SLOW_CONSUMER_MAX_PACKETS: z.coerce.number().int().min(10).default(2000),
+  FAULT_KILL_AFTER_COMMIT: z.string().optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   NODE_ID: z.string().min(1).optional(),
 });
@@ -61,6 +68,14 @@ export type Config = Readonly<{
   loginRateWindowSeconds: number;
   socketCommandsPerSecond: number;
   shutdownGraceMs: number;
+  /** A socket with more unread output than this is disconnected (it resyncs when it comes back). */
+  slowConsumerMaxBytes: number;
+  slowConsumerMaxPackets: number;
+  /**
+   * Fault injection for the reliability tests only: a socket command of this name kills the process with
+   * SIGKILL right after its transaction commits, before it can answer or push anything.
+   */
+  faultKillAfterCommit: string | undefined;
   nodeId: string;
 }>;
 
@@ -117,6 +132,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateWindowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,
     socketCommandsPerSecond: e.SOCKET_COMMANDS_PER_SECOND,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    slowConsumerMaxBytes: e.SLOW_CONSUMER_MAX_BYTES,
+    slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,
+    faultKillAfterCommit: e.FAULT_KILL_AFTER_COMMIT,
     nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
   });
 }

@@ -1,6 +1,6 @@
 // The process entry point: the only place that reads the real environment, listens, and handles signals.
 import { ConfigError, loadConfig } from './config.ts';
-import { createApp } from './app.ts';
+import { createApp, type App } from './app.ts';
 
 let config;
 try {
@@ -13,8 +13,17 @@ try {
   throw e;
 }
 
-const app = await createApp(config);
-const url = await app.listen();
+let app: App;
+let url: string;
+try {
+  app = await createApp(config);
+  url = await app.listen();
+} catch (e) {
+  // Usually the database or Redis is unreachable, or the port is taken: say so in one line and let the
+  // supervisor restart us.
+  console.error(`could not start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+}
 app.logger.info(
   {
     url,

@@ -12,22 +12,32 @@ function refuse(retryAfterSeconds: number): never {
   });
 }
 
-/** Shared by every node through Redis, so that spreading attempts over nodes does not multiply the limit. */
+/**
+ * Shared by every node through Redis, so that spreading attempts over nodes does not multiply the limit.
+ * While Redis is unreachable each node counts on its own, rather than refusing every login.
+ */
 export function redisLoginGuard(redis: Redis, limits: Limits, prefix: string): LoginGuard {
+  const fallback = memoryLoginGuard(limits);
   return {
     async admit(ip, email) {
+      if (redis.status !== 'ready') return fallback.admit(ip, email);
       const window = Math.floor(Date.now() / 1000 / limits.windowSeconds);
       const keys = [
         `${prefix}:login:ip:${ip}:${window}`,
         `${prefix}:login:email:${email.toLowerCase()}:${window}`,
       ];
-      const results = await redis
-        .multi()
-        .incr(keys[0]!)
-        .expire(keys[0]!, limits.windowSeconds)
-        .incr(keys[1]!)
-        .expire(keys[1]!, limits.windowSeconds)
-        .exec();
+      let results: [Error | null, unknown][] | null;
+      try {
+        results = await redis
+          .multi()
+          .incr(keys[0]!)
+          .expire(keys[0]!, limits.windowSeconds)
+          .incr(keys[1]!)
+          .expire(keys[1]!, limits.windowSeconds)
+          .exec();
+      } catch {
+        return fallback.admit(ip, email);
+      }
       const ipCount = Number(results?.[0]?.[1] ?? 0);
       const emailCount = Number(results?.[2]?.[1] ?? 0);
       if (ipCount > limits.perIp || emailCount > limits.perEmail) {

@@ -57,6 +57,8 @@ export function createCommandRunner(options: {
   fork(): Em;
   depsFor(em: Em): Deps;
   logger: Logger;
+  /** Called once a command's work has committed, before its ack (fault injection hooks in here). */
+  afterCommit?: (command: string) => void;
   commandsPerSecond: number;
 }): CommandRunner {
   let draining = false;
@@ -98,6 +100,7 @@ export function createCommandRunner(options: {
               payload: checked.value,
               afterAck: (fn) => after.push(fn),
             });
+            options.afterCommit?.(name);
             reply(ack, { ok: true, data: data === undefined ? null : data });
           } catch (e) {
             const { error, unexpected } = classifyError(e);

@@ -18,6 +18,7 @@ import { roomForUser } from './rooms.ts';
 import { authenticateHandshakes } from './socket-auth.ts';
 import type { IoServer } from './socket-types.ts';
 import { registerSubscriptionHandlers } from './subscription-handlers.ts';
+import { watchSlowConsumers } from './slow-consumers.ts';
 
 /** The live side of a node. */
 export type Realtime = {
@@ -73,9 +74,19 @@ export function createRealtime(options: {
     depsFor: options.depsFor,
     logger,
     commandsPerSecond: config.socketCommandsPerSecond,
+    afterCommit: config.faultKillAfterCommit
+      ? (command) => {
+          if (command === config.faultKillAfterCommit) process.kill(process.pid, 'SIGKILL');
+        }
+      : undefined,
   });
 
   authenticateHandshakes(io, { fork, depsFor: options.depsFor, logger });
+  const stopWatchingSlowConsumers = watchSlowConsumers(
+    io,
+    { maxBufferedBytes: config.slowConsumerMaxBytes, maxPendingPackets: config.slowConsumerMaxPackets },
+    logger,
+  );
 
   io.on('connection', (socket) => {
     void socket.join(roomForUser(socket.data.userId));
@@ -109,6 +120,7 @@ export function createRealtime(options: {
       io.engine.close();
     },
     async close() {
+      stopWatchingSlowConsumers();
       await relay.stop();
       io.engine.close();
       await io.of('/').adapter.close?.();
