@@ -1,0 +1,129 @@
+// A client that remembers every offer event it was pushed, can move to another node and resync, and can be
+// checked against the durable log: nothing missing, nothing twice, seq only increasing per cleaning.
+import type { OfferEventPublic } from '../../src/contract/schemas.ts';
+import type { EventsSince } from '../../src/contract/socket-events.ts';
+import { Api, type TestUser } from './api.ts';
+import { connect, command, type ClientSocket } from './sockets.ts';
+
+export type Delivery = { event: OfferEventPublic; via: 'push' | 'resync'; at: number };
+
+export class TrackedClient {
+  readonly user: TestUser;
+  readonly role: 'owner' | 'cleaner';
+  socket: ClientSocket | undefined;
+  readonly deliveries: Delivery[] = [];
+  /** Cleanings an owner subscribes to on every (re)connect. */
+  readonly watched = new Set<number>();
+  /** Pushes that arrived with a seq at or below one already seen for the cleaning. */
+  outOfOrder = 0;
+  private readonly last = new Map<number, number>();
+
+  constructor(user: TestUser, role: 'owner' | 'cleaner') {
+    this.user = user;
+    this.role = role;
+  }
+
+  private record(event: OfferEventPublic, via: Delivery['via']) {
+    const last = this.last.get(event.cleaning_id) ?? 0;
+    if (via === 'push' && event.seq <= last) this.outOfOrder++;
+    this.last.set(event.cleaning_id, Math.max(last, event.seq));
+    this.deliveries.push({ event, via, at: Date.now() });
+  }
+
+  /** The last seq seen per cleaning: the cursors for a resync. */
+  cursors(): Record<string, number> {
+    return Object.fromEntries([...this.last].map(([id, seq]) => [String(id), seq]));
+  }
+
+  async connectTo(url: string): Promise<void> {
+    const socket = await connect(url, this.user.token);
+    socket.on('offer:event', (e) => this.record(e, 'push'));
+    this.socket = socket;
+  }
+
+  /**
+   * Moves to `url` and catches up: owners resubscribe with `since`, cleaners call offers:sync. The cursors
+   * are taken before connecting, since pushes may start arriving on the new connection before the resync.
+   */
+  async reconnectTo(url: string, cleaningIds: number[]): Promise<void> {
+    const cursors = new Map(this.last);
+    this.socket?.close();
+    await this.connectTo(url);
+    await this.resync(cleaningIds, cursors);
+  }
+
+  async resync(
+    cleaningIds: number[],
+    cursorsAtDisconnect: Map<number, number> = new Map(this.last),
+  ): Promise<void> {
+    const socket = this.socket!;
+    if (this.role === 'owner') {
+      for (const id of this.watched) {
+        let since = cursorsAtDisconnect.get(id) ?? 0;
+        for (;;) {
+          const res = await command(socket, 'cleaning:subscribe', { cleaning_id: id, since });
+          if (!res.ok) throw new Error(`resubscribe failed: ${JSON.stringify(res.error)}`);
+          const page = res.data as EventsSince;
+          for (const e of page.events) this.record(e, 'resync');
+          if (!page.more) break;
+          since = page.events.at(-1)!.seq;
+        }
+      }
+    } else {
+      const cursors = Object.fromEntries(
+        cleaningIds.map((id) => [String(id), cursorsAtDisconnect.get(id) ?? 0]),
+      );
+      const res = await command(socket, 'offers:sync', { cursors });
+      if (!res.ok) throw new Error(`offers:sync failed: ${JSON.stringify(res.error)}`);
+      for (const e of res.data.events) this.record(e, 'resync');
+    }
+  }
+
+  async subscribe(cleaningId: number): Promise<void> {
+    this.watched.add(cleaningId);
+    const res = await command(this.socket!, 'cleaning:subscribe', {
+      cleaning_id: cleaningId,
+      since: this.last.get(cleaningId) ?? 0,
+    });
+    if (!res.ok) throw new Error(`subscribe failed: ${JSON.stringify(res.error)}`);
+    for (const e of (res.data as EventsSince).events) this.record(e, 'resync');
+  }
+
+  close(): void {
+    this.socket?.close();
+  }
+
+  /**
+   * Compares what this client received with what the log says it may see. `lost` are visible events never
+   * received; `duplicates` are events received more than once (which a client drops by seq).
+   */
+  async audit(
+    baseUrl: string,
+    cleaningIds: number[],
+  ): Promise<{ lost: number; duplicates: number; extra: number }> {
+    const api = new Api(baseUrl, this.user.token);
+    let lost = 0;
+    let duplicates = 0;
+    let extra = 0;
+    for (const id of cleaningIds) {
+      const visible = new Set<number>();
+      let since = 0;
+      let forbidden = false;
+      for (;;) {
+        // The log is served in pages of at most 5000 events.
+        const res = await api.get<OfferEventPublic[]>(`/api/cleanings/${id}/events/?since=${since}`);
+        if (res.status === 403) forbidden = true;
+        if (res.status !== 200 || res.body.length === 0) break;
+        for (const e of res.body) visible.add(e.seq);
+        since = res.body.at(-1)!.seq;
+      }
+      if (forbidden) continue;
+      const got = this.deliveries.filter((d) => d.event.cleaning_id === id).map((d) => d.event.seq);
+      const unique = new Set(got);
+      duplicates += got.length - unique.size;
+      for (const seq of visible) if (!unique.has(seq)) lost++;
+      for (const seq of unique) if (!visible.has(seq)) extra++;
+    }
+    return { lost, duplicates, extra };
+  }
+}
