@@ -118,6 +118,32 @@ describe('registration', () => {
     expect(profile).not.toBeNull();
   });
 
+  it('creates the user and the profile in one transaction: if the profile fails, there is no user (fix)', async () => {
+    // Break profile creation for one username only, for the length of this test.
+    const em = server.app.orm.em.fork();
+    const sql = (q: string) => em.getConnection().execute(q);
+    await sql(`create or replace function fail_atomic_profile() returns trigger language plpgsql as $$
+      begin
+        if exists (select 1 from users where id = new.user_id and username like 'atomic%') then
+          raise exception 'profile refused for the test';
+        end if;
+        return new;
+      end $$`);
+    await sql(
+      'create trigger fail_atomic_profile before insert on profiles for each row execute function fail_atomic_profile()',
+    );
+    try {
+      const username = uniqueName('atomic');
+      const res = await register({ email: `${username}@example.io`, username, password: 'freepassword' });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ detail: 'Internal Server Error' });
+      expect(await em.fork().findOne(User, { username })).toBeNull();
+    } finally {
+      await sql('drop trigger fail_atomic_profile on profiles');
+      await sql('drop function fail_atomic_profile()');
+    }
+  });
+
   it('refuses an email that differs only in case (fix)', async () => {
     const taken = await makeUser(server.url);
     const res = await register({ ...base(), email: taken.email.toUpperCase() });
