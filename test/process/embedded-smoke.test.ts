@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, makeUser } from '../helpers/api.ts';
+import type { OfferEventPublic } from '../../src/contract/schemas.ts';
+import { Api, makeCleaning, makeOffers, makeUser } from '../helpers/api.ts';
+import { closeAll, connect, ok, Recorder } from '../helpers/sockets.ts';
 import { runToFailure, startServerProcess, type ServerProcess } from '../helpers/process.ts';
 
 let dataDir: string;
@@ -22,6 +24,21 @@ describe('the server in embedded mode', () => {
     const me = await user.api.get('/api/users/me/');
     expect(me.status).toBe(200);
     expect(me.body.username).toBe(user.username);
+  });
+
+  it('pushes offer events live on PGlite too (its NOTIFY feeds the relay)', async () => {
+    const [owner, cleaner] = [await makeUser(server.url), await makeUser(server.url)];
+    const cleaning = await makeCleaning(owner);
+    const socket = await connect(server.url, owner.token);
+    const events = new Recorder<OfferEventPublic>(socket, 'offer:event');
+    await ok(socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
+    await makeOffers(cleaning, [cleaner]);
+    await owner.api.put(`/api/cleanings/${cleaning.id}/offers/${cleaner.username}/`);
+    expect((await events.waitFor(2)).map((e) => [e.seq, e.type])).toEqual([
+      [1, 'created'],
+      [2, 'accepted'],
+    ]);
+    await closeAll(socket);
   });
 
   it('generates its secret once and keeps it in the data directory, readable only by its owner', () => {
