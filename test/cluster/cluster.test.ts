@@ -4,12 +4,14 @@ import type { CleaningPublic, OfferEventPublic } from '../../src/contract/schema
 import type { EventsSince } from '../../src/contract/socket-events.ts';
 import { makeCleaning, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { startCluster, type Cluster } from '../helpers/cluster.ts';
+import { canRunCluster } from '../helpers/services.ts';
 import { closeAll, connect, ok, Recorder, type ClientSocket } from '../helpers/sockets.ts';
 
 let cluster: Cluster;
 const open: ClientSocket[] = [];
 
 beforeAll(async () => {
+  if (!canRunCluster) return;
   cluster = await startCluster(3);
 });
 afterAll(async () => {
@@ -25,7 +27,7 @@ async function liveOn(i: number, user: TestUser) {
   return { user, socket, events: new Recorder<OfferEventPublic>(socket, 'offer:event') };
 }
 
-describe('several nodes', () => {
+describe.runIf(canRunCluster)('several nodes', () => {
   it('delivers every push across nodes: commands on one node reach subscribers on the others', async () => {
     const owner = await makeUser(node(0));
     const cleaning: CleaningPublic = await makeCleaning(owner);
@@ -118,7 +120,7 @@ describe('several nodes', () => {
   });
 });
 
-describe('two nodes', () => {
+describe.runIf(canRunCluster)('two nodes', () => {
   it('act as one for a cleaner on one node and an owner on the other', async () => {
     const pair = await startCluster(2);
     try {
