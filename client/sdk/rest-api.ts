@@ -1,0 +1,109 @@
+import type { z } from 'zod';
+import type {
+  AccessToken,
+  CleaningFeedItem,
+  CleaningPublic,
+  MyOffer,
+  newCleaningSchema,
+  newUserSchema,
+  OfferEventPublic,
+  OfferPublic,
+  UserPublic,
+} from '../../src/contract/schemas.ts';
+import { codeForRestError, PhreshError } from './phresh-error.ts';
+
+/** What `createCleaning` accepts: the contract's input (prices may be numeric strings, as the API allows). */
+export type NewCleaning = z.input<typeof newCleaningSchema>;
+/** What `register` accepts. */
+export type NewUser = z.input<typeof newUserSchema>;
+/** A page of the job board: up to `page_chunk_size` items older than the cursor (the last item's timestamp and id). */
+export type FeedPage = { page_chunk_size?: number; starting_date?: string; starting_id?: number };
+
+/** How REST calls authenticate: the current token, and a way to get a fresh one once it is refused. */
+export type RestAuth = { token(): string | undefined; renew(detail: string): Promise<string | undefined> };
+
+/** The REST endpoints the clients use, each answering its contract type or throwing a `PhreshError`. */
+export type RestApi = ReturnType<typeof createRestApi>;
+
+type Request = { method?: string; json?: unknown; form?: Record<string, string>; auth?: boolean };
+
+export function createRestApi(baseUrl: string, auth: RestAuth) {
+  async function send(path: string, request: Request, token: string | undefined): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: string | undefined;
+    if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    } else if (request.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(request.form).toString();
+    }
+    if (token) headers.authorization = `Bearer ${token}`;
+    try {
+      return await fetch(baseUrl + path, { method: request.method ?? 'GET', headers, body });
+    } catch (cause) {
+      throw new PhreshError(0, 'NETWORK', 'Could not reach the server.', { cause });
+    }
+  }
+
+  async function call<T>(path: string, request: Request = {}): Promise<T> {
+    const authenticated = request.auth ?? true;
+    let res = await send(path, request, authenticated ? auth.token() : undefined);
+    if (res.status === 401 && authenticated) {
+      // A token that expired (or was never there) gets one renewal, then the request is tried again.
+      const detail = await errorDetail(res);
+      const fresh = await auth.renew(typeof detail === 'string' ? detail : 'Not authenticated');
+      if (!fresh) throw new PhreshError(401, codeForRestError(401, detail), detail ?? 'Not authenticated');
+      res = await send(path, request, fresh);
+    }
+    if (!res.ok) {
+      const detail = (await errorDetail(res)) ?? res.statusText;
+      throw new PhreshError(res.status, codeForRestError(res.status, detail), detail);
+    }
+    const text = await res.text();
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  return {
+    register: (user: NewUser) =>
+      call<UserPublic>('/api/users/', { method: 'POST', json: { new_user: user }, auth: false }),
+    /** OAuth2's password flow: the form's `username` is the email. */
+    login: (email: string, password: string) =>
+      call<AccessToken>('/api/users/login/token/', {
+        method: 'POST',
+        form: { username: email, password },
+        auth: false,
+      }),
+    me: () => call<UserPublic>('/api/users/me/'),
+    myCleanings: () => call<CleaningPublic[]>('/api/cleanings/'),
+    cleaning: (cleaningId: number) => call<CleaningPublic>(`/api/cleanings/${cleaningId}/`),
+    createCleaning: (cleaning: NewCleaning) =>
+      call<CleaningPublic>('/api/cleanings/', { method: 'POST', json: { new_cleaning: cleaning } }),
+    deleteCleaning: (cleaningId: number) =>
+      call<number>(`/api/cleanings/${cleaningId}/`, { method: 'DELETE' }),
+    feed: (page: FeedPage = {}) => {
+      const query = new URLSearchParams(
+        Object.entries(page)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, String(v)]),
+      ).toString();
+      return call<CleaningFeedItem[]>(`/api/feed/cleanings/${query ? `?${query}` : ''}`);
+    },
+    offersOn: (cleaningId: number) => call<OfferPublic[]>(`/api/cleanings/${cleaningId}/offers/`),
+    myOffers: () => call<MyOffer[]>('/api/users/me/offers/'),
+    /** The cleaning's log after `since` as the caller may see it (at most 5000 per call). */
+    events: (cleaningId: number, since: number) =>
+      call<OfferEventPublic[]>(`/api/cleanings/${cleaningId}/events/?since=${since}`),
+  };
+}
+
+async function errorDetail(res: Response): Promise<PhreshError['detail'] | undefined> {
+  try {
+    const body = (await res.json()) as { detail?: unknown };
+    if (typeof body.detail === 'string' || Array.isArray(body.detail))
+      return body.detail as PhreshError['detail'];
+  } catch {
+    // Not JSON: a proxy's error page, say.
+  }
+  return undefined;
+}

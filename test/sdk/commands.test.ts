@@ -1,0 +1,300 @@
+// The SDK against a real server: REST login, one promise per command, typed errors, typed pushes.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PhreshClient, PhreshError, describeDetail, type CleaningPublic } from 'phresh-live/client';
+import { makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/process.ts';
+import { startServer, testEnv, type TestServer } from '../helpers/server.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { described, liveClient, recordEvents, statusesOn, until } from './sdk-clients.ts';
+
+let server: TestServer;
+const clients: PhreshClient[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await server.close();
+});
+
+async function live(user: TestUser) {
+  const client = await liveClient(server.url, user);
+  clients.push(client);
+  return client;
+}
+
+/** Resolves with the error `promise` rejects with; fails if it resolves. */
+async function failure(promise: Promise<unknown>): Promise<PhreshError> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).toBeInstanceOf(PhreshError);
+    return e as PhreshError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const newCleaning = {
+  name: 'Spring clean',
+  description: 'Two rooms',
+  price: 80,
+  cleaning_type: 'full_clean' as const,
+};
+
+describe('commands', () => {
+  it('logs in over REST, connects, and resolves every command with its data', async () => {
+    const [ownerUser, aUser, bUser] = await makeUsers(server.url, 3);
+    const owner = await live(ownerUser!);
+    expect(owner.user).toMatchObject({ id: ownerUser!.id, username: ownerUser!.username });
+    expect(owner.connectionState).toBe('live');
+    const cleaning = await owner.createCleaning(newCleaning);
+    expect(cleaning).toMatchObject({ name: 'Spring clean', price: 80, owner: ownerUser!.id });
+    expect(await owner.subscribe(cleaning.id)).toEqual([]);
+
+    const [a, b] = [await live(aUser!), await live(bUser!)];
+    expect(await a.createOffer(cleaning.id)).toMatchObject({ user_id: aUser!.id, status: 'pending' });
+    expect(await b.createOffer(cleaning.id)).toMatchObject({ user_id: bUser!.id, status: 'pending' });
+    await until(
+      owner,
+      () => owner.offers(cleaning.id).length === 2 && owner.offers(cleaning.id).every((o) => o.user),
+      () => owner.offers(cleaning.id),
+    );
+    // Events carry only user ids; the client looks the offerers up so that the owner can accept by name.
+    expect(owner.offers(cleaning.id).map((o) => o.user?.username)).toEqual([
+      bUser!.username,
+      aUser!.username,
+    ]);
+
+    expect(await owner.acceptOffer(cleaning.id, aUser!.username)).toMatchObject({ status: 'accepted' });
+    await until(
+      a,
+      () => a.myOffers()[0]?.status === 'accepted',
+      () => a.myOffers(),
+    );
+    await until(
+      b,
+      () => b.myOffers()[0]?.status === 'rejected',
+      () => b.myOffers(),
+    );
+    expect(a.myOffers()[0]!.cleaning).toMatchObject({ id: cleaning.id, name: 'Spring clean' });
+
+    expect(await a.cancelOffer(cleaning.id)).toMatchObject({ status: 'cancelled' });
+    await until(
+      b,
+      () => b.myOffers()[0]?.status === 'pending',
+      () => b.myOffers(),
+    );
+    expect(await b.rescindOffer(cleaning.id)).toBeUndefined();
+    await until(
+      b,
+      () => b.myOffers().length === 0,
+      () => b.myOffers(),
+    );
+    await until(
+      owner,
+      () => JSON.stringify(statusesOn(owner, cleaning.id)) === JSON.stringify({ [aUser!.id]: 'cancelled' }),
+      () => statusesOn(owner, cleaning.id),
+    );
+  });
+
+  it('turns a refused command into a PhreshError with its status, code and detail, and pushes nothing', async () => {
+    const [ownerUser, cleanerUser] = await makeUsers(server.url, 2);
+    const owner = await live(ownerUser!);
+    const cleaner = await live(cleanerUser!);
+    const cleaning = await owner.createCleaning(newCleaning);
+    await owner.subscribe(cleaning.id);
+    const ownerEvents = recordEvents(owner);
+    const cleanerEvents = recordEvents(cleaner);
+
+    expect(await failure(owner.createOffer(cleaning.id))).toMatchObject({
+      status: 400,
+      code: 'OWN_CLEANING_OFFER',
+      detail: 'Users are unable to create offers for cleaning jobs they own.',
+    });
+    expect(await failure(cleaner.acceptOffer(cleaning.id, cleanerUser!.username))).toMatchObject({
+      status: 403,
+      code: 'ACCEPT_FORBIDDEN',
+      detail: 'Only the owner of the cleaning may accept offers.',
+    });
+    expect(await failure(owner.acceptOffer(cleaning.id, 'nobody_at_all'))).toMatchObject({
+      status: 404,
+      code: 'USER_NOT_FOUND',
+    });
+    expect(await failure(cleaner.cancelOffer(cleaning.id))).toMatchObject({
+      status: 404,
+      code: 'OFFER_NOT_FOUND',
+    });
+    const invalid = await failure(cleaner.createOffer(0));
+    expect(invalid).toMatchObject({ status: 422, code: 'VALIDATION_FAILED' });
+    expect(invalid.detail).toEqual([expect.objectContaining({ loc: ['payload', 'cleaning_id'] })]);
+    expect(await failure(cleaner.subscribe(cleaning.id + 1_000_000))).toMatchObject({
+      status: 404,
+      code: 'CLEANING_NOT_FOUND',
+      detail: 'No cleaning found with that id.',
+    });
+
+    // The first event after all those failures is the next real change: none of them pushed anything.
+    await cleaner.createOffer(cleaning.id);
+    await until(
+      owner,
+      () => ownerEvents.length > 0,
+      () => ownerEvents,
+    );
+    await until(
+      cleaner,
+      () => cleanerEvents.length > 0,
+      () => cleanerEvents,
+    );
+    expect(described(ownerEvents)).toEqual([`${cleaning.id}:1:created:${cleanerUser!.id}`]);
+    expect(described(cleanerEvents)).toEqual([`${cleaning.id}:1:created:${cleanerUser!.id}`]);
+  });
+
+  it('gives REST failures the same shape: status, code and detail', async () => {
+    const user = await makeUser(server.url);
+    const client = new PhreshClient({ url: server.url });
+    clients.push(client);
+    expect(await failure(client.login(user.email, 'not-the-password'))).toMatchObject({
+      status: 401,
+      code: 'LOGIN_FAILED',
+      detail: 'Authentication was unsuccessful.',
+    });
+    expect(
+      await failure(
+        client.register({ email: user.email, username: 'someone_else', password: 'long-enough' }),
+      ),
+    ).toMatchObject({ status: 400, code: 'EMAIL_TAKEN' });
+    await client.login(user.email, user.password);
+    const invalid = await failure(client.createCleaning({ ...newCleaning, price: 0 }));
+    expect(invalid).toMatchObject({ status: 422, code: 'VALIDATION_FAILED' });
+    expect(describeDetail(invalid.detail)).toBe('price: ensure this value is greater than 0');
+    expect(invalid.message).toBe('price: ensure this value is greater than 0');
+  });
+
+  it('refuses to connect with a token the server rejects, with the handshake’s status and detail', async () => {
+    const user = await makeUser(server.url);
+    const client = new PhreshClient({ url: server.url });
+    clients.push(client);
+    await client.login(user.email, user.password);
+    client.setToken(user.token.slice(0, -4) + 'AAAA');
+    const states: string[] = [];
+    client.on('state', (s) => states.push(s));
+    expect(await failure(client.connect())).toMatchObject({
+      status: 401,
+      code: 'INVALID_TOKEN',
+      detail: 'Could not validate token credentials.',
+    });
+    expect(client.connectionState).toBe('offline');
+    expect(states).toEqual(['connecting', 'offline']);
+  });
+
+  it('delivers typed pushes to typed listeners until they stop listening', async () => {
+    const [ownerUser, watcherUser, cleanerUser] = await makeUsers(server.url, 3);
+    const owner = await live(ownerUser!);
+    const watcher = await live(watcherUser!);
+    const cleaner = await live(cleanerUser!);
+    await watcher.subscribeFeed();
+    const created: CleaningPublic[] = [];
+    const all: string[] = [];
+    const stop = watcher.on('cleaning:created', (c) => created.push(c));
+    watcher.on('cleaning:created', (c) => all.push(`created:${c.id}`));
+    watcher.on('cleaning:assigned', (c) => all.push(`assigned:${c.id}`));
+    watcher.on('cleaning:reopened', (c) => all.push(`reopened:${c.id}`));
+    watcher.on('cleaning:deleted', (p) => all.push(`deleted:${p.cleaning_id}`));
+
+    const first = await owner.createCleaning(newCleaning);
+    await waitForCount(all, 1);
+    stop();
+    await cleaner.createOffer(first.id);
+    await owner.acceptOffer(first.id, cleanerUser!.username);
+    await cleaner.cancelOffer(first.id);
+    const second = await owner.createCleaning(newCleaning);
+    await owner.rest.deleteCleaning(second.id);
+    await waitForCount(all, 5);
+    expect(all).toEqual([
+      `created:${first.id}`,
+      `assigned:${first.id}`,
+      `reopened:${first.id}`,
+      `created:${second.id}`,
+      `deleted:${second.id}`,
+    ]);
+    expect(created.map((c) => c.id)).toEqual([first.id]);
+  });
+});
+
+/** Resolves once `list` holds `n` items, failing on timeout or on more than `n`. */
+async function waitForCount(list: unknown[], n: number, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (list.length < n) {
+    if (Date.now() > deadline) throw new Error(`got ${list.length} of ${n}: ${JSON.stringify(list)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(list).toHaveLength(n);
+}
+
+describe('connection failures', () => {
+  let db: TestDatabase;
+  let node: ServerProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    node = await startServerProcess(testEnv(db));
+  });
+  afterAll(async () => {
+    node.child.kill('SIGCONT');
+    await node.stop();
+    await db.drop();
+  });
+
+  it('rejects a command whose ack does not come in time, and one sent while offline at once', async () => {
+    const [ownerUser, cleanerUser] = await makeUsers(node.url, 2);
+    const owner = new PhreshClient({ url: node.url });
+    clients.push(owner);
+    await owner.login(ownerUser!.email, ownerUser!.password);
+    const cleaning = await owner.createCleaning(newCleaning);
+    const cleaner = await liveClient(node.url, cleanerUser!, { ackTimeoutMs: 500 });
+    clients.push(cleaner);
+
+    // A frozen server keeps the connection open but answers nothing.
+    node.child.kill('SIGSTOP');
+    const started = Date.now();
+    const timedOut = await failure(cleaner.createOffer(cleaning.id));
+    node.child.kill('SIGCONT');
+    expect(timedOut).toMatchObject({ status: 0, code: 'TIMEOUT' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+
+    cleaner.disconnect();
+    expect(cleaner.connectionState).toBe('offline');
+    const offline = await failure(cleaner.rescindOffer(cleaning.id));
+    expect(offline).toMatchObject({ status: 0, code: 'OFFLINE' });
+  });
+});
+
+describe('the package export', () => {
+  it('runs under plain Node, straight from the TypeScript sources', async () => {
+    const user = await makeUser(server.url);
+    const script = `
+      import { PhreshClient } from 'phresh-live/client';
+      const client = new PhreshClient({ url: process.env.URL });
+      await client.login(process.env.EMAIL, process.env.PASSWORD);
+      await client.connect();
+      const cleaning = await client.createCleaning({ name: 'From Node', price: 12 });
+      await client.subscribe(cleaning.id);
+      console.log(JSON.stringify({ state: client.connectionState, user: client.user.id, cursor: client.cursor(cleaning.id) }));
+      client.close();
+    `;
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', URL: server.url, EMAIL: user.email, PASSWORD: user.password },
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code, out).toBe(0);
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ state: 'live', user: user.id, cursor: 0 });
+  });
+});
