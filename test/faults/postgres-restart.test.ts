@@ -11,7 +11,8 @@ import { recordFigures } from '../helpers/reliability-figures.ts';
 import { TEST_SECRET } from '../helpers/server.ts';
 import { requireRedis } from '../helpers/services.ts';
 import { closeAll, command, connect, ok, Recorder } from '../helpers/sockets.ts';
-import { TrackedClient } from '../helpers/tracked-client.ts';
+import { auditClients, TrackedClient } from '../helpers/tracked-client.ts';
+import { until } from '../helpers/wait.ts';
 
 let postgres: PrivatePostgres | undefined;
 const nodes: ServerProcess[] = [];
@@ -21,14 +22,6 @@ afterAll(async () => {
 });
 
 const UNAVAILABLE = 'The service is temporarily unavailable. Please try again shortly.';
-
-async function until(predicate: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('PostgreSQL restarts under load', () => {
   it('fails fast with 503 while it is down and recovers by itself', async () => {
@@ -108,15 +101,8 @@ describe('PostgreSQL restarts under load', () => {
     const stats = await churn.stop();
     ids.splice(0, ids.length, ...churn.cleaningIds());
     await new Promise((r) => setTimeout(r, 500));
-    let lost = 0;
-    let duplicates = 0;
-    for (const c of [ownerClient, ...clients]) {
-      // Sockets stayed connected through the outage; a resync covers whatever was in flight.
-      await c.resync(ids);
-      const audit = await c.audit(b, c === ownerClient ? [...ownerClient.watched] : ids);
-      lost += audit.lost;
-      duplicates += audit.duplicates;
-    }
+    // Sockets stayed connected through the outage; a resync covers whatever was in flight.
+    const { lost, duplicates } = await auditClients([ownerClient, ...clients], b, ids, { resyncFirst: true });
     expect(nodes.every((n) => n.child.exitCode === null)).toBe(true);
     recordFigures('postgres-restart-under-load', {
       nodes: 2,

@@ -10,7 +10,8 @@ import { startServerProcess, type ServerProcess } from '../helpers/process.ts';
 import { recordFigures } from '../helpers/reliability-figures.ts';
 import { TEST_SECRET, testEnv } from '../helpers/server.ts';
 import { closeAll, connect, ok } from '../helpers/sockets.ts';
-import { TrackedClient } from '../helpers/tracked-client.ts';
+import { auditClients, TrackedClient } from '../helpers/tracked-client.ts';
+import { until } from '../helpers/wait.ts';
 
 let redis: PrivateRedis | undefined;
 let db: TestDatabase | undefined;
@@ -24,14 +25,6 @@ afterAll(async () => {
 async function readyz(url: string) {
   const res = await fetch(`${url}/readyz`);
   return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
-}
-
-async function until(predicate: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('Redis restarts under load', () => {
@@ -92,14 +85,7 @@ describe('Redis restarts under load', () => {
     const feed = await new Api(b, owner.token).get('/api/feed/cleanings/?page_chunk_size=50');
     expect(feed.body.some((c: CleaningPublic) => c.id === during.id)).toBe(true);
 
-    let lost = 0;
-    let duplicates = 0;
-    for (const c of [ownerClient, ...clients]) {
-      await c.resync(ids);
-      const audit = await c.audit(b, c === ownerClient ? [...ownerClient.watched] : ids);
-      lost += audit.lost;
-      duplicates += audit.duplicates;
-    }
+    const { lost, duplicates } = await auditClients([ownerClient, ...clients], b, ids, { resyncFirst: true });
     expect(nodes.every((n) => n.child.exitCode === null)).toBe(true);
     recordFigures('redis-restart-under-load', {
       nodes: 2,

@@ -12,7 +12,7 @@ export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export function connect(
   url: string,
   token: string | undefined,
-  options: { autoReconnect?: boolean } = {},
+  options: { autoReconnect?: boolean; listen?: (socket: ClientSocket) => void } = {},
 ): Promise<ClientSocket> {
   const socket: ClientSocket = io(url, {
     auth: token === undefined ? {} : { token },
@@ -21,6 +21,8 @@ export function connect(
     forceNew: true,
     timeout: 10_000,
   });
+  // Listeners go on before the connection opens: a push can arrive in the same read as the handshake's answer.
+  options.listen?.(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err) => {

@@ -36,9 +36,9 @@ export class TrackedClient {
   }
 
   async connectTo(url: string): Promise<void> {
-    const socket = await connect(url, this.user.token);
-    socket.on('offer:event', (e) => this.record(e, 'push'));
-    this.socket = socket;
+    this.socket = await connect(url, this.user.token, {
+      listen: (socket) => socket.on('offer:event', (e) => this.record(e, 'push')),
+    });
   }
 
   /**
@@ -121,9 +121,35 @@ export class TrackedClient {
       const got = this.deliveries.filter((d) => d.event.cleaning_id === id).map((d) => d.event.seq);
       const unique = new Set(got);
       duplicates += got.length - unique.size;
-      for (const seq of visible) if (!unique.has(seq)) lost++;
+      for (const seq of visible) {
+        if (unique.has(seq)) continue;
+        lost++;
+        console.warn(`[audit] ${this.user.username} never received cleaning ${id} seq ${seq}`);
+      }
       for (const seq of unique) if (!visible.has(seq)) extra++;
     }
     return { lost, duplicates, extra };
   }
+}
+
+/**
+ * Audits every client against the log: owners for the cleanings they watch, cleaners for `cleaningIds`.
+ * With `resyncFirst`, each client first catches up (as an app does after an outage it did not notice).
+ */
+export async function auditClients(
+  clients: TrackedClient[],
+  baseUrl: string,
+  cleaningIds: number[],
+  { resyncFirst = false }: { resyncFirst?: boolean } = {},
+): Promise<{ lost: number; duplicates: number; extra: number; outOfOrder: number }> {
+  const total = { lost: 0, duplicates: 0, extra: 0, outOfOrder: 0 };
+  for (const client of clients) {
+    if (resyncFirst) await client.resync(cleaningIds);
+    const audit = await client.audit(baseUrl, client.role === 'owner' ? [...client.watched] : cleaningIds);
+    total.lost += audit.lost;
+    total.duplicates += audit.duplicates;
+    total.extra += audit.extra;
+    total.outOfOrder += client.outOfOrder;
+  }
+  return total;
 }
