@@ -168,6 +168,12 @@ export class PhreshClient {
     return this.me;
   }
 
+  /** Loads the signed-in user for a token kept from an earlier session (asking `renewToken` if it expired). */
+  async resume(): Promise<UserPublic> {
+    this.me = await this.rest.me();
+    return this.me;
+  }
+
   /** Replaces the token (after a login elsewhere, say); the next connection attempt uses it. */
   setToken(token: string): void {
     this.token = token;
@@ -295,10 +301,10 @@ export class PhreshClient {
       await this.syncCursors(ids.slice(i, i + SYNC_CURSORS_PER_CALL));
   }
 
-  /** Receive the job board's `cleaning:*` pushes (again after every reconnect). */
+  /** Receive the job board's `cleaning:*` pushes, again after every reconnect (from the next connection if offline). */
   async subscribeFeed(): Promise<void> {
     this.wantsFeed = true;
-    await this.command('feed:subscribe', {});
+    if (this.io?.connected) await this.command('feed:subscribe', {});
   }
 
   async unsubscribeFeed(): Promise<void> {
@@ -319,11 +325,9 @@ export class PhreshClient {
     return this.rest.myCleanings();
   }
 
-  /** A page of the job board, newest first, each cleaning once. */
-  async feed(page?: FeedPage): Promise<CleaningFeedItem[]> {
-    const items = await this.rest.feed(page);
-    const seen = new Set<number>();
-    return items.filter((item) => !seen.has(item.id) && seen.add(item.id));
+  /** A page of the job board: creations and edits, newest first (an edited cleaning appears once for each). */
+  feed(page?: FeedPage): Promise<CleaningFeedItem[]> {
+    return this.rest.feed(page);
   }
 
   /** Loads your offers and keeps `myOffers()` current from then on, reloading them after every reconnect. */
