@@ -83,7 +83,7 @@ export const METHOD_FOR_COMMAND = {
 // The server answers at most this many cursors per `offers:sync`.
 const SYNC_CURSORS_PER_CALL = 500;
 const RESUBSCRIBE_CONCURRENCY = 4;
-const RATE_LIMIT_RETRIES = 5;
+const RATE_LIMIT_RETRIES = 8;
 const RENEWALS_WITHOUT_SUCCESS = 3;
 
 type Listener = (...args: never[]) => void;
@@ -104,7 +104,7 @@ export class PhreshClient {
   private readonly listeners = new Map<string, Set<Listener>>();
   private token: string | undefined;
   private me: UserPublic | undefined;
-  private io: PhreshSocket | undefined;
+  private connection: PhreshSocket | undefined;
   private state: ConnectionState = 'offline';
   private wantsFeed = false;
   private wantsMyOffers = false;
@@ -150,7 +150,7 @@ export class PhreshClient {
 
   /** The underlying socket, for what the SDK does not cover; undefined before `connect()`. */
   get socket(): PhreshSocket | undefined {
-    return this.io;
+    return this.connection;
   }
 
   /** Creates an account and signs in with it. */
@@ -189,13 +189,13 @@ export class PhreshClient {
   async connect(): Promise<void> {
     if (!this.token) throw new PhreshError(401, 'NOT_AUTHENTICATED', 'Not authenticated');
     this.me ??= await this.rest.me();
-    if (this.state === 'live' && this.io?.connected) return;
+    if (this.state === 'live' && this.connection?.connected) return;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.stopped) {
       this.stopped = false;
-      this.io ??= this.openSocket();
+      this.connection ??= this.openSocket();
       this.setState(this.everLive ? 'reconnecting' : 'connecting');
-      this.io.connect();
+      this.connection.connect();
     }
     return done;
   }
@@ -203,15 +203,15 @@ export class PhreshClient {
   /** Drops the connection but keeps what the client knows; `connect()` later resumes and catches up. */
   disconnect(): void {
     this.stop(PhreshError.offline());
-    this.io?.disconnect();
+    this.connection?.disconnect();
   }
 
   /** Disconnects and forgets everything, the token included. */
   close(): void {
     this.stop(PhreshError.offline());
-    this.io?.close();
-    this.io?.removeAllListeners();
-    this.io = undefined;
+    this.connection?.close();
+    this.connection?.removeAllListeners();
+    this.connection = undefined;
     this.tracker.clear();
     this.wantsFeed = false;
     this.wantsMyOffers = false;
@@ -304,7 +304,7 @@ export class PhreshClient {
   /** Receive the job board's `cleaning:*` pushes, again after every reconnect (from the next connection if offline). */
   async subscribeFeed(): Promise<void> {
     this.wantsFeed = true;
-    if (this.io?.connected) await this.command('feed:subscribe', {});
+    if (this.connection?.connected) await this.command('feed:subscribe', {});
   }
 
   async unsubscribeFeed(): Promise<void> {
@@ -371,7 +371,7 @@ export class PhreshClient {
   // Internals: commands
 
   private async command<E extends CommandName>(event: E, payload: PayloadOf<E>): Promise<DataOf<E>> {
-    const socket = this.io;
+    const socket = this.connection;
     if (!socket?.connected) throw PhreshError.offline();
     let answer: AckResponse<DataOf<E>>;
     try {
@@ -407,7 +407,7 @@ export class PhreshClient {
     const socket: PhreshSocket = io(this.url || undefined, {
       autoConnect: false,
       forceNew: true,
-      // Polling would need sticky sessions across nodes; every browser the dashboard supports has WebSocket.
+      // Long-polling would need sticky sessions across nodes; WebSocket does not.
       transports: ['websocket'],
       reconnectionDelay: this.reconnectDelayMs,
       reconnectionDelayMax: this.reconnectDelayMaxMs,
@@ -434,12 +434,10 @@ export class PhreshClient {
     const reconnected = this.everLive;
     this.expiredDetail = undefined;
     this.setState(reconnected ? 'reconnecting' : 'connecting');
-    try {
-      await this.catchUp();
-    } catch (e) {
-      this.emit('error', asPhreshError(e));
-    }
+    const failures = await this.catchUp();
     if (generation !== this.generation || !socket.connected || this.stopped) return;
+    // Only failures on a connection that is still up are worth reporting: the others are retried on the next one.
+    for (const failure of failures) this.emit('error', asPhreshError(failure));
     this.renewals = 0;
     this.everLive = true;
     this.setState('live');
@@ -490,7 +488,7 @@ export class PhreshClient {
     const token = await this.renew(detail);
     if (this.stopped) return;
     if (!token) return this.giveUp(new PhreshError(401, codeForRestError(401, detail), detail));
-    this.io?.connect();
+    this.connection?.connect();
   }
 
   /** Asks the app for a fresh token, once for everyone who needs one at the same time. */
@@ -521,7 +519,7 @@ export class PhreshClient {
 
   private giveUp(error: PhreshError): void {
     this.stop(error);
-    this.io?.disconnect();
+    this.connection?.disconnect();
     this.emit('error', error);
   }
 
@@ -535,7 +533,7 @@ export class PhreshClient {
   // Internals: keeping the offers in step
 
   /** Everything a (re)connection needs: pushes to resume, and what was missed meanwhile. */
-  private async catchUp(): Promise<void> {
+  private async catchUp(): Promise<unknown[]> {
     const tasks: Promise<unknown>[] = [];
     if (this.wantsFeed) tasks.push(this.commandRetrying('feed:subscribe', {}));
     const subscribed = this.tracker.all().filter((t) => t.subscribed);
@@ -544,9 +542,7 @@ export class PhreshClient {
       this.syncOffers(),
     );
     if (this.wantsMyOffers) tasks.push(this.refreshMyOffers());
-    const failures = (await Promise.allSettled(tasks)).filter((r) => r.status === 'rejected');
-    for (const f of failures.slice(1)) this.emit('error', asPhreshError(f.reason));
-    if (failures[0]) throw failures[0].reason;
+    return (await Promise.allSettled(tasks)).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
   }
 
   /** A subscribed cleaning after a reconnect: back in its room, with every event after the last one applied. */

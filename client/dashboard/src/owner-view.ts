@@ -20,6 +20,8 @@ export function createOwnerView(
   );
 
   const form = createCleaningForm(client, alerts, async (cleaning) => {
+    // The job board's push may have brought it already.
+    if (cleanings.has(cleaning.id)) return;
     cleanings.set(cleaning.id, cleaning);
     render();
     await follow(cleaning.id);
@@ -191,7 +193,13 @@ export function createOwnerView(
     const fresh = mine.filter((c) => !cleanings.has(c.id));
     for (const c of mine) cleanings.set(c.id, c);
     render();
-    await Promise.all(fresh.map((c) => follow(c.id)));
+    // A few at a time: the server limits commands per second, and each job is one subscribe.
+    const queue = [...fresh];
+    await Promise.all(
+      Array.from({ length: Math.min(4, queue.length) }, async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) await follow(c.id);
+      }),
+    );
   }
 
   // After a reconnect the client has caught up on every job it follows; jobs posted elsewhere meanwhile are new.
