@@ -9,6 +9,7 @@ import type { Deps, NoticeSink } from './domain/context.ts';
 import { createTokenService } from './domain/tokens.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { memoryLoginGuard, redisLoginGuard } from './http/login-guard.ts';
+import { answerUnreadableRequests } from './http/unreadable-requests.ts';
 import type { RouteTable } from './http/route-table.ts';
 import { registerCleaningRoutes } from './http/routes/cleanings.ts';
 import { registerOfferRoutes } from './http/routes/offers.ts';
@@ -47,6 +48,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     : undefined;
   const tokens = createTokenService(config.secretKey, config.accessTokenExpireMinutes);
   const httpServer = createServer();
+  answerUnreadableRequests(httpServer);
 
   let notices: NoticeSink = { publish() {} };
   const depsFor = (em: Em): Deps => ({ em, tokens, notices });

@@ -50,7 +50,13 @@ export const ERROR_CODES = {
   /** Input failed its schema; `detail` lists the problems. */
   VALIDATION_FAILED: { status: 422, detail: 'Validation failed.' },
   MALFORMED_BODY: { status: 400, detail: 'There was an error parsing the body' },
+  /** The request itself could not be read: a broken compression, header line, path escape or method. */
+  BAD_REQUEST: { status: 400, detail: 'Bad Request' },
   PAYLOAD_TOO_LARGE: { status: 413, detail: 'Request body is too large.' },
+  /** The request line and headers exceed the server's limit (Node's 16 kB); nothing was read. */
+  HEADERS_TOO_LARGE: { status: 431, detail: 'Request header fields too large.' },
+  /** The client took too long to send its request. */
+  REQUEST_TIMEOUT: { status: 408, detail: 'Request timeout.' },
   ROUTE_NOT_FOUND: { status: 404, detail: 'Not Found' },
   METHOD_NOT_ALLOWED: { status: 405, detail: 'Method Not Allowed' },
   /** Too many attempts; the `Retry-After` header (REST) says when to try again. */

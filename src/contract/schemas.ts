@@ -26,6 +26,8 @@ export type OfferEventType = (typeof OFFER_EVENT_TYPES)[number];
 
 /** Largest price a cleaning may carry (the column's range, checked by the database too). */
 export const MAX_PRICE = 99999.99;
+/** Smallest positive price: the column keeps 5 decimal places, so anything less would be stored as 0. */
+export const MIN_PRICE = 0.00001;
 /** Largest id PostgreSQL's `integer` holds; anything above cannot name a row. */
 export const MAX_DB_ID = 2147483647;
 
@@ -55,12 +57,16 @@ function normaliseEmail(email: string): string {
 
 const emailRule = z.string().trim().max(320).pipe(z.email()).transform(normaliseEmail);
 
+/** PostgreSQL's text cannot hold U+0000; refusing it here keeps it from failing an insert or a lookup. */
+const NO_NUL = /^[^\u0000]*$/;
+const NO_NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
+
 /** pydantic v1 coerced numbers into strings; clients of the original may rely on it. */
 const coercedText = (max: number) =>
   z
     .union([z.string(), z.number().finite()])
     .transform((v) => String(v))
-    .pipe(z.string().max(max));
+    .pipe(z.string().max(max).regex(NO_NUL, NO_NUL_MESSAGE));
 
 /** Prices are positive and at most MAX_PRICE; numeric strings are accepted, as pydantic did. */
 const priceRule = z
@@ -74,7 +80,8 @@ const priceRule = z
       .number()
       .finite()
       .gt(0, 'ensure this value is greater than 0')
-      .lte(MAX_PRICE, `ensure this value is less than or equal to ${MAX_PRICE}`),
+      .lte(MAX_PRICE, `ensure this value is less than or equal to ${MAX_PRICE}`)
+      .refine((v) => v <= 0 || v >= MIN_PRICE, `ensure this value is at least ${MIN_PRICE}`),
   );
 
 const nameRule = coercedText(200).pipe(z.string().trim().min(1, 'ensure this value is not empty'));
@@ -84,6 +91,7 @@ const cleaningTypeRule = z.enum(CLEANING_TYPES);
 const httpUrlRule = z
   .string()
   .max(2083)
+  .regex(NO_NUL, NO_NUL_MESSAGE)
   .refine((s) => {
     try {
       const url = new URL(s);
@@ -107,7 +115,7 @@ export type RegisterInput = z.infer<typeof newUserSchema>;
 
 /** POST /api/users/login/token/ (form-encoded; `username` holds the email, as in OAuth2's password flow). */
 export const loginForm = z.object({
-  username: z.string().min(1).max(320),
+  username: z.string().min(1).max(320).regex(NO_NUL, NO_NUL_MESSAGE),
   password: z.string().min(1).max(1000),
   grant_type: z.string().optional(),
   scope: z.string().optional(),
@@ -167,12 +175,20 @@ export const feedQuery = z.object({
   starting_date: z.iso
     .datetime({ offset: true, local: true })
     .transform((s) => new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : s + 'Z'))
+    // Year 0 and years past 9999 (once an offset is applied) have no ISO text PostgreSQL reads back.
+    .pipe(
+      z
+        .date()
+        .min(new Date('0001-01-01T00:00:00Z'), 'ensure this date is in the years 0001 to 9999')
+        .max(new Date('9999-12-31T23:59:59.999Z'), 'ensure this date is in the years 0001 to 9999'),
+    )
     .optional(),
   /** Tie-breaker for `starting_date`: the `id` of the last item of the previous page. */
   starting_id: z
     .string()
     .regex(/^\d{1,10}$/, 'value is not a valid integer')
     .transform(Number)
+    .pipe(z.number().max(MAX_DB_ID, `ensure this value is less than or equal to ${MAX_DB_ID}`))
     .optional(),
 });
 export type FeedQuery = z.infer<typeof feedQuery>;
@@ -183,15 +199,17 @@ export type FeedQuery = z.infer<typeof feedQuery>;
 const cleaningIdField = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const seqField = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-export const cleaningRef = z.object({ cleaning_id: cleaningIdField });
-export const acceptOfferPayload = z.object({ cleaning_id: cleaningIdField, username: usernameRule });
-export const subscribePayload = z.object({ cleaning_id: cleaningIdField, since: seqField.optional() });
-export const offersSyncPayload = z.object({
+// Commands have no older clients to stay compatible with, so an unknown key is refused rather than ignored:
+// a typo such as `{ cleaning_id, sinse: 40 }` would otherwise silently get a snapshot instead of a replay.
+export const cleaningRef = z.strictObject({ cleaning_id: cleaningIdField });
+export const acceptOfferPayload = z.strictObject({ cleaning_id: cleaningIdField, username: usernameRule });
+export const subscribePayload = z.strictObject({ cleaning_id: cleaningIdField, since: seqField.optional() });
+export const offersSyncPayload = z.strictObject({
   cursors: z
     .record(z.string().regex(/^[1-9]\d{0,9}$/, 'keys must be cleaning ids'), seqField)
     .refine((r) => Object.keys(r).length <= 1000, 'at most 1000 cursors per call'),
 });
-export const emptyPayload = z.object({}).optional();
+export const emptyPayload = z.strictObject({}).optional();
 
 // ---------------------------------------------------------------------------------------------
 // Responses

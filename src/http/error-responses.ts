@@ -10,10 +10,10 @@ export function sendError(res: Response, error: DomainError): void {
   res.status(error.status).json({ detail: error.detail });
 }
 
-type BodyParserError = Error & { type?: string; status?: number };
+type BodyParserError = Error & { type?: string; status?: number; expose?: boolean };
 
 function fromBodyParser(err: BodyParserError): DomainError | undefined {
-  switch (err.type) {
+  switch (err?.type) {
     case 'entity.parse.failed':
     case 'encoding.unsupported':
     case 'charset.unsupported':
@@ -25,6 +25,13 @@ function fromBodyParser(err: BodyParserError): DomainError | undefined {
       return new DomainError('PAYLOAD_TOO_LARGE', { cause: err });
   }
   if (err instanceof URIError) return new DomainError('ROUTE_NOT_FOUND', { cause: err });
+  // Any other refusal built with http-errors (a body that fails to decompress, a bad static path) is the
+  // client's fault: a 4xx, never a 500.
+  const status = err?.status;
+  if (err?.expose === true && typeof status === 'number' && status >= 400 && status < 500) {
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 404 ? 'ROUTE_NOT_FOUND' : 'BAD_REQUEST';
+    return new DomainError(code, { cause: err });
+  }
   return undefined;
 }
 

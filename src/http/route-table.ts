@@ -1,10 +1,10 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import type { ErrorCode } from '../contract/error-codes.ts';
 import { check, type Checked } from '../contract/validation.ts';
 import type { User } from '../db/entities/index.ts';
 import type { Deps } from '../domain/context.ts';
-import { validationError } from '../domain/errors.ts';
+import { domainError, validationError } from '../domain/errors.ts';
 import { authenticateRequest } from './auth.ts';
 import type { HttpDeps } from './http-deps.ts';
 
@@ -73,10 +73,27 @@ export function defineRoute<
 /** Every route of the API, registered per resource in one visible place (see `app.ts`). */
 export type RouteTable = RouteSpec[];
 
-const MAX_JSON_BODY = '64kb';
+const MAX_JSON_BODY = 64 * 1024;
+const MAX_FORM_BODY = 16 * 1024;
 // JSON routes parse whatever the content type says, as the original did.
 const jsonBody = express.json({ limit: MAX_JSON_BODY, type: () => true, strict: false });
-const formBody = express.urlencoded({ limit: '16kb', extended: false, type: () => true });
+const formBody = express.urlencoded({ limit: MAX_FORM_BODY, extended: false, type: () => true });
+
+/**
+ * Refuses a body whose declared length is over the limit at once, without reading it, and closes the connection
+ * (the body parser would otherwise read and discard every declared byte before answering).
+ */
+function refuseDeclaredOversize(limit: number): RequestHandler {
+  return (req, res, next) => {
+    if (Number(req.headers['content-length']) > limit) {
+      res.setHeader('Connection', 'close');
+      return next(domainError('PAYLOAD_TOO_LARGE'));
+    }
+    next();
+  };
+}
+const jsonParsers = [refuseDeclaredOversize(MAX_JSON_BODY), jsonBody];
+const formParsers = [refuseDeclaredOversize(MAX_FORM_BODY), formBody];
 
 function expressPath(path: string): string {
   const withoutSlash = path.length > 1 ? path.replace(/\/$/, '') : path;
@@ -89,7 +106,8 @@ function expressPath(path: string): string {
  */
 export function mountRoutes(router: Router, routes: RouteTable, http: HttpDeps): void {
   for (const route of routes) {
-    const parsers = route.body?.kind === 'json' ? [jsonBody] : route.body?.kind === 'form' ? [formBody] : [];
+    const parsers =
+      route.body?.kind === 'json' ? jsonParsers : route.body?.kind === 'form' ? formParsers : [];
     router[route.method](expressPath(route.path), ...parsers, async (req: Request, res: Response) => {
       const deps = http.depsFor(req);
       const user = route.auth ? await authenticateRequest(deps, req) : undefined;
