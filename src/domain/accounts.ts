@@ -60,7 +60,9 @@ export async function loginWithPassword(deps: Deps, input: LoginInput): Promise<
 export async function authenticateToken(deps: Pick<Deps, 'em' | 'tokens'>, token: string) {
   const claims = deps.tokens.verify(token);
   const user = await deps.em.findOne(User, { username: claims.username });
-  if (!user) throw domainError('NO_AUTHENTICATED_USER');
+  // The token was issued to this username *and* email: an account deleted and registered again under the
+  // same username is someone else, whom the old token must not open.
+  if (!user || user.email !== claims.email) throw domainError('NO_AUTHENTICATED_USER');
   if (!user.canAuthenticate()) throw domainError('INACTIVE_USER');
   return { user, expiresAt: claims.expiresAt };
 }

@@ -6,6 +6,11 @@ export type LoginGuard = { admit(ip: string, email: string): Promise<void> };
 
 type Limits = { perEmail: number; perIp: number; windowSeconds: number };
 
+/** The email as the login looks it up (trimmed, any case), so that variants of one address share a count. */
+function emailKey(email: string): string {
+  return email.trim().toLowerCase();
+}
+
 function refuse(retryAfterSeconds: number): never {
   throw domainError('RATE_LIMITED', {
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
@@ -24,7 +29,7 @@ export function redisLoginGuard(redis: Redis, limits: Limits, prefix: string): L
       const window = Math.floor(Date.now() / 1000 / limits.windowSeconds);
       const keys = [
         `${prefix}:login:ip:${ip}:${window}`,
-        `${prefix}:login:email:${email.toLowerCase()}:${window}`,
+        `${prefix}:login:email:${emailKey(email)}:${window}`,
       ];
       let results: [Error | null, unknown][] | null;
       try {
@@ -62,9 +67,11 @@ export function memoryLoginGuard(limits: Limits): LoginGuard {
       if (counts.size > 100_000) {
         for (const [key, entry] of counts) if (entry.window !== window) counts.delete(key);
       }
-      const ipCount = bump(`ip:${ip}`, window);
-      const emailCount = bump(`email:${email.toLowerCase()}`, window);
-      if (ipCount > limits.perIp || emailCount > limits.perEmail) {
+      // An address already over its limit adds no new keys, so that it cannot grow the map without bound.
+      if (
+        bump(`ip:${ip}`, window) > limits.perIp ||
+        bump(`email:${emailKey(email)}`, window) > limits.perEmail
+      ) {
         refuse(limits.windowSeconds - ((Date.now() / 1000) % limits.windowSeconds));
       }
     },

@@ -1,0 +1,283 @@
+// Authentication and authorization (issue 7, part 2): every forged or dead token is refused on every
+// authenticated REST route and on the socket handshake, and login is rate-limited per IP and per email.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../src/contract/error-codes.ts';
+import { User } from '../../src/db/entities/index.ts';
+import { Api, makeCleaning, makeUser, uniqueName, type TestUser } from '../helpers/api.ts';
+import { createTestDatabase } from '../helpers/database.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { closeAll, connect, connectError } from '../helpers/sockets.ts';
+import { forgedTokens, signToken } from './attack-tokens.ts';
+import { snapshotRows } from './db-snapshot.ts';
+import { rawClient } from './raw-http.ts';
+
+const INVALID = ERROR_CODES.INVALID_TOKEN.detail;
+const NO_USER = ERROR_CODES.NO_AUTHENTICATED_USER.detail;
+const INACTIVE = ERROR_CODES.INACTIVE_USER.detail;
+const NOT_AUTHENTICATED = ERROR_CODES.NOT_AUTHENTICATED.detail;
+
+let server: TestServer;
+let owner: TestUser;
+/** Each attack: the token to send and the detail the refusal must carry. */
+let attacks: [name: string, token: string, detail: string][];
+
+beforeAll(async () => {
+  server = await startServer();
+  owner = await makeUser(server.url);
+  const [inactive, deleted, reborn] = [
+    await makeUser(server.url),
+    await makeUser(server.url),
+    await makeUser(server.url),
+  ];
+  const em = server.app.orm.em.fork();
+  await em.nativeUpdate(User, { id: inactive.id }, { isActive: false });
+  await em.nativeDelete(User, { id: deleted.id });
+  // Deleted, then someone else registers the same username: the old token must not open the new account.
+  await em.nativeDelete(User, { id: reborn.id });
+  await makeUser(server.url, { username: reborn.username, email: `${uniqueName('other')}@example.io` });
+
+  const forged = forgedTokens(owner);
+  attacks = [
+    ...Object.entries(forged).map(
+      ([name, token]) =>
+        [name, token, name === 'an unknown username' ? NO_USER : INVALID] as [string, string, string],
+    ),
+    ['a token of a deactivated user', inactive.token, INACTIVE],
+    ['a token of a deleted user', deleted.token, NO_USER],
+    ['a token of a deleted user whose username was taken again', reborn.token, NO_USER],
+    [
+      'a valid signature for an unknown username',
+      signToken({ username: 'ghost_user' }, { subject: 'g@x.io' }),
+      NO_USER,
+    ],
+  ];
+});
+afterAll(() => server.close());
+
+/** Every authenticated route of the server's own OpenAPI document, with the owner's ids and a valid body. */
+async function authenticatedRoutes(cleaningId: number) {
+  const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { security?: unknown[] }>>;
+  };
+  const bodies: Record<string, unknown> = {
+    'post /api/cleanings/': { new_cleaning: { name: 'x', price: 1 } },
+    'put /api/cleanings/{cleaning_id}/': { cleaning_update: { name: 'y' } },
+    'put /api/profiles/me/': { profile_update: { full_name: 'z' } },
+  };
+  return Object.entries(doc.paths).flatMap(([template, ops]) =>
+    Object.entries(ops)
+      .filter(([, op]) => op.security)
+      .map(([method, _op]) => ({
+        method: method.toUpperCase(),
+        path: template.replace('{cleaning_id}', String(cleaningId)).replace('{username}', owner.username),
+        body: bodies[`${method} ${template}`],
+      })),
+  );
+}
+
+describe('authentication on every REST route', () => {
+  it('refuses every forged, expired, foreign or dead token with a 401 and changes nothing', async () => {
+    const cleaning = await makeCleaning(owner);
+    const routes = await authenticatedRoutes(cleaning.id);
+    expect(routes.length).toBeGreaterThanOrEqual(19);
+    const client = rawClient(server.url, 8);
+    const before = await snapshotRows(server);
+    const cases = routes.flatMap((route) =>
+      [...attacks, ['no Authorization header', '', NOT_AUTHENTICATED] as const].map(
+        ([name, token, detail]) => ({
+          route,
+          name,
+          token,
+          detail,
+        }),
+      ),
+    );
+    const failures: string[] = [];
+    await Promise.all(
+      cases.map(async ({ route, name, token, detail }) => {
+        const res = await client.send({
+          label: name,
+          method: route.method,
+          path: route.path,
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(route.body ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(route.body ? { body: JSON.stringify(route.body) } : {}),
+        });
+        const ok =
+          res.status === 401 &&
+          JSON.stringify(res.json) === JSON.stringify({ detail }) &&
+          res.headers['www-authenticate'] === 'Bearer';
+        if (!ok) failures.push(`${route.method} ${route.path} with ${name}: ${res.status} ${res.text}`);
+      }),
+    );
+    client.close();
+    expect(failures).toEqual([]);
+    expect(cases.length).toBeGreaterThan(600);
+    expect(await snapshotRows(server)).toEqual(before);
+    // The owner's own token still works, so the refusals were about the tokens.
+    expect((await owner.api.get('/api/users/me/')).status).toBe(200);
+  });
+
+  it('refuses a deleted user even on routes that would not read their rows', async () => {
+    const user = await makeUser(server.url);
+    await server.app.orm.em.fork().nativeDelete(User, { id: user.id });
+    for (const path of ['/api/feed/cleanings/', '/api/cleanings/', '/api/users/me/offers/']) {
+      const res = await user.api.get(path);
+      expect([res.status, res.body]).toEqual([401, { detail: NO_USER }]);
+    }
+  });
+});
+
+describe('authentication on the socket handshake', () => {
+  it('refuses every forged, expired, foreign or dead token with connect_error "unauthorized"', async () => {
+    const outcomes = await Promise.all(
+      attacks.map(
+        async ([name, token, detail]) => [name, await connectError(server.url, token), detail] as const,
+      ),
+    );
+    for (const [name, err, detail] of outcomes) {
+      expect({ name, ...err }).toEqual({ name, message: 'unauthorized', data: { status: 401, detail } });
+    }
+  });
+
+  it.each([
+    ['a number', 12345],
+    ['an object', { token: 'x' }],
+    ['an array', ['x']],
+    ['null', null],
+    ['a token over 4 kB', 'a'.repeat(5000)],
+  ])('refuses auth.token that is %s', async (_name, token) => {
+    const err = await connectError(server.url, token as never);
+    expect(err).toEqual({ message: 'unauthorized', data: { status: 401, detail: NOT_AUTHENTICATED } });
+  });
+
+  it('takes the token only from auth, not from the query string or an Authorization header', async () => {
+    const { io } = await import('socket.io-client');
+    for (const options of [
+      { query: { token: owner.token } },
+      { extraHeaders: { authorization: `Bearer ${owner.token}` } },
+    ]) {
+      const socket = io(server.url, {
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        ...options,
+      });
+      const err = await new Promise<{ message: string; data: unknown }>((resolve) =>
+        socket.once('connect_error', (e) =>
+          resolve({ message: e.message, data: (e as { data?: unknown }).data }),
+        ),
+      );
+      socket.close();
+      expect(err).toEqual({ message: 'unauthorized', data: { status: 401, detail: NOT_AUTHENTICATED } });
+    }
+  });
+
+  it('still accepts the genuine token of the same user', async () => {
+    const socket = await connect(server.url, owner.token);
+    expect(socket.connected).toBe(true);
+    await closeAll(socket);
+  });
+});
+
+describe('login rate limits', () => {
+  const login = (api: Api, username: string, password: string, headers: Record<string, string> = {}) =>
+    api.post('/api/users/login/token/', { form: { username, password }, headers });
+
+  function expectRateLimited(res: Awaited<ReturnType<typeof login>>, windowSeconds: number) {
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ detail: ERROR_CODES.RATE_LIMITED.detail });
+    const retryAfter = Number(res.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(windowSeconds);
+  }
+
+  it.each([
+    ['in memory (one node)', false],
+    ['in Redis (several nodes)', true],
+  ])('limits attempts per email, %s, whatever the case or spacing of the email', async (_name, redis) => {
+    const limited = await startServer({
+      redis,
+      env: { LOGIN_RATE_LIMIT: '3', LOGIN_IP_RATE_LIMIT: '1000', LOGIN_RATE_WINDOW_SECONDS: '60' },
+    });
+    try {
+      const api = new Api(limited.url);
+      const victim = await makeUser(limited.url);
+      const bystander = await makeUser(limited.url);
+      const variants = [victim.email, victim.email.toUpperCase(), ` ${victim.email} `];
+      for (const email of variants) expect((await login(api, email, 'wrong-password')).status).toBe(401);
+      // Past the limit even the right password is refused: the attacker cannot learn that it was right.
+      expectRateLimited(await login(api, victim.email, victim.password), 60);
+      expectRateLimited(await login(api, `\t${victim.email.toUpperCase()}  `, 'wrong-password'), 60);
+      expect((await login(api, bystander.email, bystander.password)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('shares the per-email limit between nodes on the same Redis', async () => {
+    const db = await createTestDatabase();
+    const env = {
+      LOGIN_RATE_LIMIT: '2',
+      LOGIN_IP_RATE_LIMIT: '1000',
+      REDIS_PREFIX: `phresh-test-${randomBytes(4).toString('hex')}`,
+    };
+    const a = await startServer({ db, redis: true, env });
+    const b = await startServer({ db, redis: true, env });
+    try {
+      const victim = await makeUser(a.url);
+      expect((await login(new Api(a.url), victim.email, 'wrong-password')).status).toBe(401);
+      expect((await login(new Api(b.url), victim.email, 'wrong-password')).status).toBe(401);
+      expectRateLimited(await login(new Api(a.url), victim.email, victim.password), 60);
+      expectRateLimited(await login(new Api(b.url), victim.email, victim.password), 60);
+    } finally {
+      await a.close();
+      await b.close();
+      await db.drop();
+    }
+  });
+
+  it('limits attempts per client IP across emails, whatever X-Forwarded-For claims', async () => {
+    const limited = await startServer({
+      env: { LOGIN_RATE_LIMIT: '1000', LOGIN_IP_RATE_LIMIT: '4', LOGIN_RATE_WINDOW_SECONDS: '30' },
+    });
+    try {
+      const api = new Api(limited.url);
+      const user = await makeUser(limited.url);
+      for (let i = 0; i < 4; i++) {
+        const res = await login(api, `${uniqueName()}@example.io`, 'wrong-password', {
+          'x-forwarded-for': `203.0.113.${i}`,
+        });
+        expect(res.status).toBe(401);
+      }
+      expectRateLimited(
+        await login(api, user.email, user.password, { 'x-forwarded-for': '198.51.100.7' }),
+        30,
+      );
+      expectRateLimited(await login(api, `${uniqueName()}@example.io`, 'x'), 30);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('counts only attempts that reach a password check, and no other route', async () => {
+    const limited = await startServer({ env: { LOGIN_RATE_LIMIT: '2', LOGIN_IP_RATE_LIMIT: '2' } });
+    try {
+      const api = new Api(limited.url);
+      const user = await makeUser(limited.url);
+      for (let i = 0; i < 5; i++) {
+        expect((await api.post('/api/users/login/token/', { form: { username: user.email } })).status).toBe(
+          422,
+        );
+        expect((await user.api.get('/api/users/me/')).status).toBe(200);
+      }
+      expect((await login(api, user.email, user.password)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
