@@ -17,6 +17,38 @@ const REDACTED = [
   'auth.token',
 ];
 
+/** Error properties in which PostgreSQL (through MikroORM) quotes row values and query parameters. */
+const ROW_DATA_KEYS = new Set(['detail', 'where', 'params', 'parameters', 'bindings']);
+/** MikroORM appends PostgreSQL's `detail` to messages and stacks: "Failing row contains (…, <password hash>, …)". */
+const ROW_DATA_IN_TEXT = /(\n - detail: )[^\n]*/g;
+
+/** A JWT anywhere in a logged text (a token put in a URL, say): three base64url parts, the first `{"…`. */
+const JWT_IN_TEXT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+
+function masked(text: string): string {
+  return text.replace(ROW_DATA_IN_TEXT, '$1[redacted]').replace(JWT_IN_TEXT, '[redacted token]');
+}
+
+function withoutRowData(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return masked(value);
+  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => withoutRowData(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      ROW_DATA_KEYS.has(k) && v !== undefined ? '[redacted]' : withoutRowData(v, depth + 1),
+    ]),
+  );
+}
+
+/**
+ * Errors keep their type, message and stack, but never the rows or parameters a database error quotes:
+ * those may hold password hashes, emails or anything else a user sent.
+ */
+function serializeError(err: unknown): unknown {
+  return withoutRowData(err instanceof Error ? pino.stdSerializers.err(err) : err);
+}
+
 /** Structured JSON logs on stdout (or `destination`, for tests that read them). */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
@@ -24,6 +56,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { pid: process.pid },
       redact: { paths: REDACTED, censor: '[redacted]' },
+      serializers: { err: serializeError },
+      formatters: {
+        log: (entry) =>
+          Object.fromEntries(
+            Object.entries(entry).map(([k, v]) => [k, typeof v === 'string' ? masked(v) : v]),
+          ),
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

@@ -55,7 +55,11 @@ function accessLog(logger: Logger): RequestHandler {
 }
 
 function securityHeaders(): RequestHandler {
-  return (_req, res, next) => {
+  return (req, res, next) => {
+    // API answers carry tokens and private data: no browser or proxy may keep a copy.
+    if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+    // Ignored over plain HTTP; behind a TLS terminator it keeps browsers on HTTPS.
+    res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Referrer-Policy', 'no-referrer');
