@@ -3,11 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { User } from '../../src/db/entities/index.ts';
+import type { Em } from '../../src/db/orm.ts';
 import { Api, makeCleaning, makeUser, uniqueName } from '../helpers/api.ts';
 import { startServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
 import { closeAll, connect, connectError, rawCommand } from '../helpers/sockets.ts';
 import { forgedTokens } from './attack-tokens.ts';
 import { rawClient } from './raw-http.ts';
+
+/** Runs SQL through the server's own ORM (PostgreSQL or PGlite alike). */
+function execute(server: TestServer, sql: string) {
+  return (server.app.orm.em.fork() as Em).execute(sql);
+}
 
 describe('logs', () => {
   let server: TestServer;
@@ -56,8 +62,9 @@ describe('logs', () => {
 
     // Make the database refuse writes it would normally take, so that driver errors (which quote the failing
     // row, password hash included) are logged as unexpected errors.
-    await server.db.sql(`alter table users add constraint zz_no_new_users check (id < 0) not valid`);
-    await server.db.sql(
+    await execute(server, `alter table users add constraint zz_no_new_users check (id < 0) not valid`);
+    await execute(
+      server,
       `alter table profiles add constraint zz_no_profile_edits check (full_name is null) not valid`,
     );
     try {
@@ -68,8 +75,8 @@ describe('logs', () => {
       const edit = await user.put('/api/profiles/me/', { json: { profile_update: { full_name: password } } });
       expect([edit.status, edit.body]).toEqual([500, { detail: 'Internal Server Error' }]);
     } finally {
-      await server.db.sql(`alter table users drop constraint zz_no_new_users`);
-      await server.db.sql(`alter table profiles drop constraint zz_no_profile_edits`);
+      await execute(server, `alter table users drop constraint zz_no_new_users`);
+      await execute(server, `alter table profiles drop constraint zz_no_profile_edits`);
     }
     const deactivated = await user.post(`/api/users/${username}/deactivate/`);
     expect(deactivated.status).toBe(200);
@@ -114,7 +121,7 @@ describe('answers to unexpected errors', () => {
       await makeUser(server.url),
     ];
     const cleaning = await makeCleaning(owner);
-    await server.db.sql(`alter table offers rename column status to status_gone`);
+    await execute(server, `alter table offers rename column status to status_gone`);
     try {
       const rest = await cleaner.api.post(`/api/cleanings/${cleaning.id}/offers/`);
       expect(rest.status).toBe(500);
@@ -128,7 +135,7 @@ describe('answers to unexpected errors', () => {
       });
       await closeAll(socket);
     } finally {
-      await server.db.sql(`alter table offers rename column status_gone to status`);
+      await execute(server, `alter table offers rename column status_gone to status`);
     }
     const logged = server.logs().filter((l) => l.msg === 'unexpected error');
     expect(logged.length).toBe(2);
