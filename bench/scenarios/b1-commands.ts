@@ -1,0 +1,155 @@
+// B1: command throughput with durable commits, against the same SQL transactions sent straight through pg.
+import { startWorker } from '../lib/rpc.ts';
+import { createBenchDatabase, serverEnv, startServer } from '../lib/services.ts';
+import { createSeeder } from '../lib/seed.ts';
+import { latency, median, ms, ratio, type Latency } from '../lib/stats.ts';
+import { say, table, type ScenarioResult } from '../lib/report.ts';
+import type { RunnerSpec } from '../workers/command-cycles.ts';
+
+export type B1Options = {
+  concurrency: number;
+  reps: number;
+  durationMs: number;
+  warmupMs: number;
+  poolMax: number;
+};
+
+type Run = {
+  ops: number;
+  errors: number;
+  exhausted: number;
+  elapsedMs: number;
+  latencies: number[];
+  pushes: number;
+};
+type Rep = { opsPerSec: number; latency: Latency; errors: number; pushesPerSec: number };
+
+const summarise = (r: Run): Rep => ({
+  opsPerSec: (r.ops / r.elapsedMs) * 1000,
+  latency: latency(r.latencies),
+  errors: r.errors,
+  pushesPerSec: (r.pushes / r.elapsedMs) * 1000,
+});
+
+export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<ScenarioResult> {
+  const db = await createBenchDatabase('b1');
+  const server = await startServer(
+    serverEnv({ databaseUrl: db.url, extra: { DATABASE_POOL_MAX: String(o.poolMax) } }),
+    nodeArgs,
+    'b1-server',
+  );
+  const seed = createSeeder(db.url);
+  const app = await startWorker('bench/workers/command-cycles.ts');
+  const direct = await startWorker('bench/workers/pg-cycles.ts');
+  try {
+    // Enough fresh cleanings that no runner runs out at several thousand cycles per second.
+    const perRunner = 3000;
+    const owners = await seed.users('b1owner', o.concurrency * 2);
+    const cleaners = await seed.users('b1cleaner', o.concurrency * 4);
+    const runners: RunnerSpec[] = [];
+    const pgRunners = [];
+    for (let i = 0; i < o.concurrency; i++) {
+      const owner = owners[i]!;
+      const a = cleaners[2 * i]!;
+      const b = cleaners[2 * i + 1]!;
+      runners.push({
+        urls: [server.url, server.url, server.url],
+        owner,
+        a,
+        b,
+        cleanings: await seed.cleanings(owner.id, perRunner),
+      });
+      // The baseline acts as other users, so that the server (still listening) has nobody to push its events to.
+      const pgOwner = owners[o.concurrency + i]!;
+      const pa = cleaners[2 * o.concurrency + 2 * i]!;
+      const pb = cleaners[2 * o.concurrency + 2 * i + 1]!;
+      pgRunners.push({
+        ownerId: pgOwner.id,
+        aId: pa.id,
+        bId: pb.id,
+        aUsername: pa.username,
+        cleanings: await seed.cleanings(pgOwner.id, perRunner),
+      });
+    }
+    await app.call('setup', { runners });
+    await direct.call('setup', { databaseUrl: db.url, poolMax: o.poolMax, runners: pgRunners });
+    say(`B1: warming up (${o.concurrency} concurrent owners, 2 cleaners each)`);
+    await app.call('run', { durationMs: o.warmupMs });
+    await direct.call('run', { durationMs: o.warmupMs });
+    const appReps: Rep[] = [];
+    const pgReps: Rep[] = [];
+    for (let rep = 0; rep < o.reps; rep++) {
+      const a = summarise(await app.call<Run>('run', { durationMs: o.durationMs }));
+      const p = summarise(await direct.call<Run>('run', { durationMs: o.durationMs }));
+      appReps.push(a);
+      pgReps.push(p);
+      say(
+        `B1 rep ${rep + 1}/${o.reps}: sockets ${a.opsPerSec.toFixed(0)} ops/s (p99 ${ms(a.latency.p99)} ms, ${a.errors} errors), pg ${p.opsPerSec.toFixed(0)} ops/s (p99 ${ms(p.latency.p99)} ms)`,
+      );
+    }
+    const appOps = median(appReps.map((r) => r.opsPerSec));
+    const pgOps = median(pgReps.map((r) => r.opsPerSec));
+    const m = (reps: Rep[], k: 'p50' | 'p99') => median(reps.map((r) => r.latency[k]));
+    const errors = appReps.reduce((s, r) => s + r.errors, 0);
+    const met = appOps >= 0.8 * pgOps && errors === 0;
+    return {
+      id: 'B1',
+      title: 'Command throughput with durable commits',
+      rows: [
+        {
+          scenario: 'B1',
+          metric: `ops/s, ${o.concurrency} concurrent owners`,
+          value: appOps.toFixed(0),
+          baseline: pgOps.toFixed(0),
+          ratio: ratio(appOps, pgOps),
+          target: '≥ 0.80×',
+          verdict: met ? 'met' : 'missed',
+        },
+        {
+          scenario: 'B1',
+          metric: 'ack p50 / p99 (ms)',
+          value: `${ms(m(appReps, 'p50'))} / ${ms(m(appReps, 'p99'))}`,
+          baseline: `${ms(m(pgReps, 'p50'))} / ${ms(m(pgReps, 'p99'))}`,
+          ratio: ratio(m(appReps, 'p99'), m(pgReps, 'p99')),
+          target: '',
+          verdict: '',
+        },
+      ],
+      details: [
+        `${o.concurrency} owners, each with two cleaners (${o.concurrency * 3} sockets), run cycles of four commands on a fresh cleaning each time: cleaner A \`offer:create\`, cleaner B \`offer:create\`, owner \`offer:accept\` (A accepted, B rejected), A \`offer:cancel\` (B back to pending). Every command is one transaction with a row lock, event rows and \`pg_notify\`, committed durably (\`synchronous_commit = on\`); every change is pushed to the cleaners' sockets. The baseline sends the same statements per transaction straight through \`pg\` with the same concurrency and the same pool size (${o.poolMax}). ${o.reps} repetitions of ${o.durationMs / 1000} s after a ${o.warmupMs / 1000} s warm-up; medians.`,
+        '',
+        ...table(
+          [
+            'repetition',
+            'sockets ops/s',
+            'p50 / p99 ms',
+            'pushes/s',
+            'errors',
+            'pg ops/s',
+            'pg p50 / p99 ms',
+          ],
+          appReps.map((a, i) => {
+            const p = pgReps[i]!;
+            return [
+              String(i + 1),
+              a.opsPerSec.toFixed(0),
+              `${ms(a.latency.p50)} / ${ms(a.latency.p99)}`,
+              a.pushesPerSec.toFixed(0),
+              String(a.errors),
+              p.opsPerSec.toFixed(0),
+              `${ms(p.latency.p50)} / ${ms(p.latency.p99)}`,
+            ];
+          }),
+        ),
+      ],
+      raw: { options: o, app: appReps, pg: pgReps },
+    };
+  } finally {
+    await app.call('close').catch(() => {});
+    await direct.call('close').catch(() => {});
+    await Promise.all([app.stop(), direct.stop()]);
+    await server.stop();
+    await seed.close();
+    await db.drop();
+  }
+}

@@ -1,0 +1,282 @@
+// B2: fan-out latency, from the moment an accept is sent until every receiver has its push, against a bare
+// socket.io server emitting to a room of the same size.
+import { io, type Socket } from 'socket.io-client';
+import { startWorker, wallNow, type WorkerClient } from '../lib/rpc.ts';
+import {
+  createBenchDatabase,
+  serverEnv,
+  startBareSocketIo,
+  startServer,
+  type BenchProcess,
+} from '../lib/services.ts';
+import { createSeeder, type SeededUser } from '../lib/seed.ts';
+import { latency, medianLatency, ms, ratio, type Latency } from '../lib/stats.ts';
+import { say, table, type Row, type ScenarioResult } from '../lib/report.ts';
+
+export type B2Options = {
+  sizes: number[];
+  offers: number;
+  rounds: number;
+  warmupRounds: number;
+  workers: number;
+};
+
+type Collected = { times: number[]; missing: number };
+
+function connect(url: string, auth: object): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+    s.once('connect', () => resolve(s));
+    s.once('connect_error', reject);
+  });
+}
+
+async function ack(socket: Socket, event: string, payload: object): Promise<any> {
+  const res = (await socket.timeout(60_000).emitWithAck(event, payload)) as {
+    ok: boolean;
+    error?: unknown;
+    data?: unknown;
+  };
+  if (!res.ok) throw new Error(`${event} failed: ${JSON.stringify(res.error)}`);
+  return res.data;
+}
+
+/** Splits `items` into `n` nearly equal consecutive parts. */
+function split<T>(items: T[], n: number): T[][] {
+  const size = Math.ceil(items.length / n);
+  return Array.from({ length: n }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+/** Arms a round on every worker, runs `trigger`, and returns each receiver's latency from the trigger. */
+async function round(
+  workers: WorkerClient[],
+  arm: object,
+  trigger: () => Promise<void>,
+): Promise<{ latencies: number[]; missing: number }> {
+  await Promise.all(workers.map((w) => w.call('arm', arm)));
+  const t0 = wallNow();
+  await trigger();
+  const collected = await Promise.all(workers.map((w) => w.call<Collected>('collect')));
+  return {
+    latencies: collected.flatMap((c) => c.times.map((t) => t - t0)),
+    missing: collected.reduce((s, c) => s + c.missing, 0),
+  };
+}
+
+type Case = { label: string; app: Latency; base: Latency; baseEach?: Latency; missing: number };
+
+export async function runB2(o: B2Options): Promise<ScenarioResult> {
+  const cases: Case[] = [];
+  const db = await createBenchDatabase('b2');
+  let server: BenchProcess | undefined;
+  let bare: BenchProcess | undefined;
+  let workers: WorkerClient[] = [];
+  const seed = createSeeder(db.url);
+  try {
+    server = await startServer(serverEnv({ databaseUrl: db.url }), [], 'b2-server');
+    bare = await startBareSocketIo();
+    workers = await Promise.all(
+      Array.from({ length: o.workers }, () => startWorker('bench/workers/socket-holder.ts')),
+    );
+
+    // Case 1: one accept on a cleaning with `offers` offers, each offerer connected.
+    const [owner] = await seed.users('b2owner', 1);
+    const cleaners = await seed.users('b2cleaner', o.offers);
+    const cleaningIds = await seed.cleanings(owner!.id, o.rounds + o.warmupRounds + Math.max(...o.sizes) + 1);
+    const acceptCleanings = cleaningIds.slice(0, o.rounds + o.warmupRounds);
+    for (const id of acceptCleanings)
+      await seed.offers(
+        id,
+        cleaners.map((c) => c.id),
+      );
+    say(`B2: connecting ${o.offers} cleaners`);
+    const parts = split(cleaners, workers.length);
+    await Promise.all(
+      workers.map((w, i) =>
+        w.call('connect', {
+          url: server!.url,
+          auths: parts[i]!.map((c) => ({ token: c.token })),
+          events: ['offer:event'],
+          group: 'app',
+        }),
+      ),
+    );
+    const ownerSocket = await connect(server.url, { token: owner!.token });
+    const appReps: Latency[] = [];
+    for (const [i, cleaningId] of acceptCleanings.entries()) {
+      const chosen = cleaners[i % cleaners.length]!;
+      const r = await round(
+        workers,
+        { match: { event: 'offer:event', cleaningId }, group: 'app' },
+        async () => {
+          await ack(ownerSocket, 'offer:accept', { cleaning_id: cleaningId, username: chosen.username });
+        },
+      );
+      if (i >= o.warmupRounds) appReps.push(latency(r.latencies));
+      if (r.missing > 0) say(`B2: ${r.missing} cleaners missed their push`);
+    }
+    await Promise.all(workers.map((w) => w.call('closeAll')));
+    ownerSocket.close();
+
+    // Its baselines: one message to a room of the same size, and one message to each of that many rooms.
+    await Promise.all(
+      workers.map((w, i) =>
+        w.call('connect', {
+          url: bare!.url,
+          auths: parts[i]!.map((_, j) => ({
+            rooms: ['watchers', `u${i * Math.ceil(o.offers / workers.length) + j}`],
+          })),
+          events: ['bench:message'],
+          group: 'bare',
+        }),
+      ),
+    );
+    const trigger = await connect(bare.url, {});
+    const baseRoom: Latency[] = [];
+    const baseEach: Latency[] = [];
+    let roundNo = 0;
+    for (let i = 0; i < o.rounds + o.warmupRounds; i++) {
+      const a = ++roundNo;
+      const r1 = await round(workers, { match: { event: 'bench:message', round: a }, group: 'bare' }, () =>
+        ack(trigger, 'bench:room-emit', { room: 'watchers', message: { round: a } }),
+      );
+      const b = ++roundNo;
+      const r2 = await round(workers, { match: { event: 'bench:message', round: b }, group: 'bare' }, () =>
+        ack(trigger, 'bench:each-emit', { prefix: 'u', count: o.offers, message: { round: b } }),
+      );
+      if (i >= o.warmupRounds) {
+        baseRoom.push(latency(r1.latencies));
+        baseEach.push(latency(r2.latencies));
+      }
+    }
+    await Promise.all(workers.map((w) => w.call('closeAll')));
+    cases.push({
+      label: `accept with ${o.offers} offers`,
+      app: medianLatency(appReps),
+      base: medianLatency(baseRoom),
+      baseEach: medianLatency(baseEach),
+      missing: 0,
+    });
+
+    // Case 2: a cleaning watched by N subscribed sockets (the owner's dashboards); each round a new cleaner
+    // offers, the owner accepts (measured), and the cleaner cancels.
+    const watched = cleaningIds.at(-1)!;
+    const roundsPerSize = o.rounds + o.warmupRounds;
+    const offerers = await seed.users('b2offerer', roundsPerSize * o.sizes.length);
+    const offererSockets = await Promise.all(offerers.map((u) => connect(server!.url, { token: u.token })));
+    const ownerTrigger = await connect(server.url, { token: owner!.token });
+    const bareTrigger = trigger;
+    let opened = 0;
+    let offererNo = 0;
+    for (const size of o.sizes) {
+      const add = size - opened;
+      say(`B2: ${size} subscribed sockets (opening ${add} more on each server)`);
+      const auths = Array.from({ length: add }, () => ({ token: owner!.token }));
+      const addParts = split(auths, workers.length);
+      await Promise.all(
+        workers.map((w, i) =>
+          w.call('connect', { url: server!.url, auths: addParts[i], events: ['offer:event'], group: 'app' }),
+        ),
+      );
+      await Promise.all(
+        workers.map((w) =>
+          w.call('commandAll', {
+            event: 'cleaning:subscribe',
+            payload: { cleaning_id: watched, since: 0 },
+            group: 'app',
+          }),
+        ),
+      );
+      opened = size;
+      const appReps: Latency[] = [];
+      let missing = 0;
+      for (let i = 0; i < roundsPerSize; i++) {
+        const n = offererNo++;
+        const offerer = offerers[n]!;
+        const socket = offererSockets[n]!;
+        await ack(socket, 'offer:create', { cleaning_id: watched });
+        const r = await round(
+          workers,
+          { match: { event: 'offer:event', cleaningId: watched, type: 'accepted' }, group: 'app' },
+          async () => {
+            await ack(ownerTrigger, 'offer:accept', { cleaning_id: watched, username: offerer.username });
+          },
+        );
+        await ack(socket, 'offer:cancel', { cleaning_id: watched });
+        if (i >= o.warmupRounds) appReps.push(latency(r.latencies));
+        missing += r.missing;
+      }
+      // Same number of sockets on the bare server, in one room.
+      await Promise.all(
+        workers.map((w, i) =>
+          w.call('connect', {
+            url: bare!.url,
+            auths: addParts[i]!.map(() => ({ rooms: ['room'] })),
+            events: ['bench:message'],
+            group: 'bare',
+          }),
+        ),
+      );
+      const baseReps: Latency[] = [];
+      for (let i = 0; i < roundsPerSize; i++) {
+        const a = ++roundNo;
+        const r = await round(workers, { match: { event: 'bench:message', round: a }, group: 'bare' }, () =>
+          ack(bareTrigger, 'bench:room-emit', { room: 'room', message: { round: a } }),
+        );
+        if (i >= o.warmupRounds) baseReps.push(latency(r.latencies));
+      }
+      cases.push({
+        label: `${size} subscribed sockets`,
+        app: medianLatency(appReps),
+        base: medianLatency(baseReps),
+        missing,
+      });
+    }
+    for (const s of [...offererSockets, ownerTrigger, bareTrigger]) s.close();
+
+    const rows: Row[] = cases.map((c) => ({
+      scenario: 'B2',
+      metric: `${c.label}: p50 / p99 / max (ms)`,
+      value: `${ms(c.app.p50)} / ${ms(c.app.p99)} / ${ms(c.app.max)}`,
+      baseline: `${ms(c.base.p50)} / ${ms(c.base.p99)} / ${ms(c.base.max)}`,
+      ratio: ratio(c.app.p99, c.base.p99),
+      target: 'p99 ≤ 1.25×',
+      verdict: c.app.p99 <= 1.25 * c.base.p99 && c.missing === 0 ? 'met' : 'missed',
+    }));
+    return {
+      id: 'B2',
+      title: 'Fan-out latency',
+      rows,
+      details: [
+        `Latency of each receiver: from the moment the owner's \`offer:accept\` leaves the client to the moment the receiver's client process has the push (clocks of one machine, sub-millisecond). Receivers are spread over ${o.workers} client processes. Per case ${o.warmupRounds} warm-up rounds, then ${o.rounds} measured rounds; the table gives the median over rounds of each round's p50, p99 and max across receivers.`,
+        '',
+        `- **accept with ${o.offers} offers**: ${o.offers} cleaners connected, one accept makes 1 \`accepted\` and ${o.offers - 1} \`rejected\` events, each pushed to its own cleaner; the latency is the accept's whole transaction (lock, ${o.offers} offers read, ${o.offers} rows updated, ${o.offers} events written, commit) plus the push. Baselines: the bare server emits one message to one room of ${o.offers} sockets (the issue's baseline), and ${o.offers} messages to ${o.offers} rooms of one socket (the same work pattern as the accept).`,
+        `- **N subscribed sockets**: N sockets of the cleaning's owner subscribed to it (\`cleaning:subscribe\`); one accept makes one event, pushed to all N. Baseline: one message to a room of N sockets.`,
+        '',
+        ...table(
+          [
+            'case',
+            'Phresh p50 / p99 / max',
+            'bare room emit p50 / p99 / max',
+            'bare per-room emits p50 / p99 / max',
+            'p99 ratio',
+          ],
+          cases.map((c) => [
+            c.label,
+            `${ms(c.app.p50)} / ${ms(c.app.p99)} / ${ms(c.app.max)}`,
+            `${ms(c.base.p50)} / ${ms(c.base.p99)} / ${ms(c.base.max)}`,
+            c.baseEach ? `${ms(c.baseEach.p50)} / ${ms(c.baseEach.p99)} / ${ms(c.baseEach.max)}` : '–',
+            ratio(c.app.p99, c.base.p99),
+          ]),
+        ),
+      ],
+      raw: { options: o, cases },
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await server?.stop();
+    await bare?.stop();
+    await seed.close();
+    await db.drop();
+  }
+}

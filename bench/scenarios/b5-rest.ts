@@ -1,0 +1,202 @@
+// B5: REST initial loads at realistic table sizes: the offers of a cleaning (owner), the caller's own offers,
+// and the job board, measured with autocannon; plus the query plans behind them.
+import autocannon from 'autocannon';
+import { createBenchDatabase, serverEnv, startServer } from '../lib/services.ts';
+import { createSeeder } from '../lib/seed.ts';
+import { median, ms } from '../lib/stats.ts';
+import { say, table, type Row, type ScenarioResult } from '../lib/report.ts';
+
+export type B5Options = {
+  owners: number;
+  cleaningsPerOwner: number;
+  offersPerCleaning: number;
+  cleaners: number;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  reps: number;
+};
+
+type Endpoint = { label: string; path: string; token: string; plan?: { sql: string; params: unknown[] } };
+type Figures = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+
+export async function runB5(o: B5Options, nodeArgs: string[] = []): Promise<ScenarioResult> {
+  const db = await createBenchDatabase('b5');
+  const seed = createSeeder(db.url);
+  const first = await startServer(serverEnv({ databaseUrl: db.url }), [], 'b5-migrate');
+  await first.stop();
+  try {
+    say(`B5: seeding ${o.owners * o.cleaningsPerOwner * o.offersPerCleaning} offers`);
+    const owners = await seed.users('b5owner', o.owners);
+    const cleaners = await seed.users('b5cleaner', o.cleaners);
+    const firstCleaner = cleaners[0]!.id;
+    for (const owner of owners) await seed.cleanings(owner.id, o.cleaningsPerOwner);
+    // Every cleaning gets offers from consecutive cleaners (wrapping), each with its `created` event.
+    await seed.sql(
+      `with c as (select id, row_number() over (order by id) - 1 as n from cleanings)
+       insert into offers (cleaning_id, user_id, status, created_at, updated_at)
+       select c.id, $1 + ((c.n * $2 + k) % $3), 'pending', now() - (c.n || ' seconds')::interval, now() - (c.n || ' seconds')::interval
+         from c, generate_series(0, $2 - 1) as k`,
+      [firstCleaner, o.offersPerCleaning, o.cleaners],
+    );
+    await seed.sql(
+      `insert into offer_events (cleaning_id, seq, type, user_id, offer, at)
+       select cleaning_id, row_number() over (partition by cleaning_id order by user_id), 'created', user_id,
+              jsonb_build_object('user_id', user_id, 'cleaning_id', cleaning_id, 'status', 'pending'), created_at
+         from offers`,
+    );
+    await seed.sql(`update cleanings set last_seq = ${o.offersPerCleaning}`);
+    // A few thousand edits, so that the job board merges creations and updates as in real use.
+    await seed.sql(
+      `update cleanings set updated_at = now() - ((id % 1000) || ' seconds')::interval, price = price + 1 where id % 10 = 0`,
+    );
+    await seed.sql('vacuum analyze');
+    const [{ n: offerCount } = { n: 0 }] = await seed.sql<{ n: number }>(
+      'select count(*)::int as n from offers',
+    );
+    const [{ n: eventCount } = { n: 0 }] = await seed.sql<{ n: number }>(
+      'select count(*)::int as n from offer_events',
+    );
+
+    const server = await startServer(serverEnv({ databaseUrl: db.url }), nodeArgs, 'b5-server');
+    const owner = owners[Math.floor(owners.length / 2)]!;
+    const [{ id: cleaningId } = { id: 0 }] = await seed.sql<{ id: number }>(
+      'select id from cleanings where owner = $1 order by id limit 1',
+      [owner.id],
+    );
+    const cleaner = cleaners[Math.floor(cleaners.length / 2)]!;
+    const endpoints: Endpoint[] = [
+      {
+        label: `GET /api/cleanings/{id}/offers/ (owner, ${o.offersPerCleaning} offers)`,
+        path: `/api/cleanings/${cleaningId}/offers/`,
+        token: owner.token,
+      },
+      {
+        label: `GET /api/users/me/offers/ (cleaner, ${Math.round((o.owners * o.cleaningsPerOwner * o.offersPerCleaning) / o.cleaners)} offers)`,
+        path: '/api/users/me/offers/',
+        token: cleaner.token,
+      },
+      {
+        label: 'GET /api/feed/cleanings/ (first page, 20 items)',
+        path: '/api/feed/cleanings/',
+        token: cleaner.token,
+      },
+      { label: 'GET /healthz (floor: express, no auth, no database)', path: '/healthz', token: '' },
+    ];
+    const results: { endpoint: Endpoint; reps: Figures[]; median: Figures }[] = [];
+    for (const e of endpoints) {
+      const headers: Record<string, string> = e.token ? { authorization: `Bearer ${e.token}` } : {};
+      const run = (duration: number) =>
+        autocannon({ url: server.url + e.path, connections: o.connections, duration, headers });
+      await run(o.warmupS);
+      const reps: Figures[] = [];
+      for (let i = 0; i < o.reps; i++) {
+        const r = await run(o.durationS);
+        reps.push({
+          rps: r.requests.mean,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          non2xx: r.non2xx,
+          errors: r.errors + r.timeouts,
+        });
+      }
+      const m: Figures = {
+        rps: median(reps.map((r) => r.rps)),
+        p50: median(reps.map((r) => r.p50)),
+        p99: median(reps.map((r) => r.p99)),
+        non2xx: reps.reduce((s, r) => s + r.non2xx, 0),
+        errors: reps.reduce((s, r) => s + r.errors, 0),
+      };
+      say(`B5: ${e.label}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms, ${m.non2xx} non-2xx`);
+      results.push({ endpoint: e, reps, median: m });
+    }
+    await server.stop();
+
+    // The plans of the queries behind these endpoints and the socket handshake, at this size.
+    const plans = [
+      {
+        label: 'token → user (every authenticated request and handshake)',
+        sql: `select * from users where username = $1 limit 1`,
+        params: [cleaner.username],
+      },
+      {
+        label: 'offers of a cleaning (O2)',
+        sql: `select * from offers where cleaning_id = $1 order by created_at desc, user_id desc`,
+        params: [cleaningId],
+      },
+      {
+        label: 'my offers',
+        sql: `select * from offers where user_id = $1 order by created_at desc, cleaning_id desc`,
+        params: [cleaner.id],
+      },
+      {
+        label: 'offer log after a seq (subscribe / sync / GET events)',
+        sql: `select * from offer_events where cleaning_id = $1 and seq > $2 and seq <= $3 order by seq asc limit 5001`,
+        params: [cleaningId, 2, 1000],
+      },
+      {
+        label: 'offer log, one offerer’s events',
+        sql: `select * from offer_events where cleaning_id = $1 and user_id = $2 and seq > 0 order by seq asc limit 5001`,
+        params: [cleaningId, cleaner.id],
+      },
+      {
+        label: 'job board, first page',
+        sql: `select * from ((select id, created_at as t from cleanings where (created_at, id) < (now(), 2147483647) order by created_at desc, id desc limit 20)
+              union all (select id, updated_at from cleanings where updated_at <> created_at and (updated_at, id) < (now(), 2147483647) order by updated_at desc, id desc limit 20)) m order by t desc, id desc limit 20`,
+        params: [],
+      },
+    ];
+    const planLines: string[] = [];
+    for (const p of plans) {
+      const rows = await seed.sql<{ 'QUERY PLAN': string }>(
+        `explain (analyze, costs off, timing off, summary on) ${p.sql}`,
+        p.params,
+      );
+      const text = rows.map((r) => r['QUERY PLAN']);
+      const scans = text.filter((l) => /Scan|Sort|Limit/.test(l)).map((l) => l.trim().replace(/^->\s*/, ''));
+      const exec = text.find((l) => l.startsWith('Execution Time')) ?? '';
+      planLines.push(`- ${p.label}: ${scans.slice(0, 3).join('; ')} — ${exec.toLowerCase()}`);
+    }
+
+    const rows: Row[] = results.map((r) => ({
+      scenario: 'B5',
+      metric: `${r.endpoint.label}: req/s, p99 ms`,
+      value: `${r.median.rps.toFixed(0)}, ${ms(r.median.p99)}`,
+      baseline: '',
+      ratio: '',
+      target: '',
+      verdict: '',
+    }));
+    return {
+      id: 'B5',
+      title: 'REST initial loads',
+      rows,
+      details: [
+        `Tables: ${o.owners * o.cleaningsPerOwner} cleanings of ${o.owners} owners, ${offerCount} offers from ${o.cleaners} cleaners (${o.offersPerCleaning} per cleaning), ${eventCount} offer events, one in ten cleanings edited. autocannon, ${o.connections} connections, ${o.reps} × ${o.durationS} s after ${o.warmupS} s of warm-up per endpoint; medians. \`GET /healthz\` is the floor of the HTTP stack on this machine (no authentication, no query).`,
+        '',
+        ...table(
+          ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
+          results.map((r) => [
+            r.endpoint.label,
+            r.median.rps.toFixed(0),
+            ms(r.median.p50),
+            ms(r.median.p99),
+            String(r.median.non2xx),
+            String(r.median.errors),
+          ]),
+        ),
+        '',
+        `Query plans at this size (\`EXPLAIN ANALYZE\`):`,
+        '',
+        ...planLines,
+      ],
+      raw: {
+        options: o,
+        results: results.map((r) => ({ label: r.endpoint.label, reps: r.reps, median: r.median })),
+      },
+    };
+  } finally {
+    await seed.close();
+    await db.drop();
+  }
+}
