@@ -5,7 +5,7 @@ import { errorBodySchema } from '../../src/contract/schemas.ts';
 const LEAK_PATTERNS: readonly RegExp[] = [
   /\n\s+at\s/,
   /\bat\s+(async\s+)?[\w$.<>[\]]+\s+\(/,
-  /node_modules|\/src\/|\/work\/|file:\/\//,
+  /node_modules|\/src\/|file:\/\//,
   /\.(ts|js|mjs|cjs):\d+/,
   /\b(select|insert\s+into|update|delete\s+from)\b[\s\S]{0,200}\b(from|values|set|where)\b/i,
   /SQLSTATE|syntax error at or near|violates|relation "|column "|duplicate key|out of range for type/i,
