@@ -521,7 +521,7 @@ describe('well-formed but hostile REST input', () => {
   const cases: { name: string; runs: number; requests: () => fc.Arbitrary<RawRequest> }[] = [
     {
       name: 'POST /api/cleanings/ with any text and any valid price',
-      runs: 300,
+      runs: 200,
       requests: () =>
         fc.record({ name: text, description: fc.option(text), price }).map((c) =>
           requestFor(routeNamed('cleanings:create-cleaning'), bases['cleanings:create-cleaning']!, show(c), {
@@ -531,7 +531,7 @@ describe('well-formed but hostile REST input', () => {
     },
     {
       name: 'PUT /api/cleanings/{id}/ with any text and any valid price',
-      runs: 300,
+      runs: 200,
       requests: () =>
         fc.record({ name: text, description: fc.option(text), price }, { requiredKeys: [] }).map((c) =>
           requestFor(
@@ -546,7 +546,7 @@ describe('well-formed but hostile REST input', () => {
     },
     {
       name: 'PUT /api/profiles/me/ with any text',
-      runs: 300,
+      runs: 200,
       requests: () =>
         fc
           .record(
@@ -577,7 +577,7 @@ describe('well-formed but hostile REST input', () => {
     },
     {
       name: 'POST /api/users/login/token/ with any text',
-      runs: 60,
+      runs: 30,
       requests: () =>
         fc
           .record({ username: text, password: text })
@@ -587,7 +587,7 @@ describe('well-formed but hostile REST input', () => {
     },
     {
       name: 'POST /api/users/ with any password and unusual emails',
-      runs: 60,
+      runs: 30,
       requests: () =>
         fc
           .record({
@@ -606,7 +606,7 @@ describe('well-formed but hostile REST input', () => {
     },
     {
       name: 'GET /api/feed/cleanings/ with any valid cursor',
-      runs: 300,
+      runs: 200,
       requests: () =>
         fc
           .record(
