@@ -10,8 +10,13 @@ const MAX_INLINE_PAYLOAD = 7000;
 export type OfferLogAnnouncement =
   { cleaningId: number; events: OfferEventPublic[] } | { cleaningId: number; fromSeq: number; toSeq: number };
 
-export function encodeAnnouncement(cleaningId: number, events: OfferEventPublic[]): string {
-  const inline = JSON.stringify({ c: cleaningId, e: events });
+/** `eventsJson`, when given, is `JSON.stringify(events)` already made by the caller (events are serialised once). */
+export function encodeAnnouncement(
+  cleaningId: number,
+  events: OfferEventPublic[],
+  eventsJson?: string,
+): string {
+  const inline = `{"c":${JSON.stringify(cleaningId)},"e":${eventsJson ?? JSON.stringify(events)}}`;
   if (Buffer.byteLength(inline) <= MAX_INLINE_PAYLOAD) return inline;
   return JSON.stringify({ c: cleaningId, f: events[0]!.seq, t: events.at(-1)!.seq });
 }

@@ -1,11 +1,17 @@
 import type { CleaningPublic, OfferEventPublic, OfferEventType, OfferPublic } from '../contract/schemas.ts';
-import { Cleaning, Offer, OfferEvent, Profile, User } from '../db/entities/index.ts';
+import { Cleaning, OfferEvent } from '../db/entities/index.ts';
 import { encodeAnnouncement, OFFER_LOG_CHANNEL } from '../db/offer-log-channel.ts';
 import type { Em } from '../db/orm.ts';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { Actor, Deps } from './context.ts';
 import { domainError } from './errors.ts';
-import { cleaningPublic, offerEventPublic, offerPublic, userSummary } from './public-views.ts';
+import {
+  cleaningPublic,
+  offerEventPublic,
+  offerPublicFromRow,
+  userSummary,
+  type OfferRow,
+} from './public-views.ts';
 import { MAX_DB_ID } from '../contract/schemas.ts';
 
 /** One offer's change, about to become a log row. */
@@ -18,29 +24,40 @@ export const MAX_EVENTS_PER_READ = 5000;
  * Appends one event per change to the cleaning's log, inside the caller's transaction, and announces them
  * with NOTIFY, which PostgreSQL delivers to every node only if and when the transaction commits.
  * The caller must hold the cleaning's row lock: that is what keeps seq gapless and in commit order.
+ *
+ * This is every command's hot path, so it is one statement (rows, last_seq and NOTIFY together) and the
+ * events are serialised once, for both the rows and the announcement. `cleaning` is the position read under
+ * the lock; it is not advanced here (an entity passed in would otherwise be written again by its unit of work).
  */
 export async function appendOfferEvents(
   tx: Em,
-  cleaning: Cleaning,
+  cleaning: Pick<Cleaning, 'id' | 'lastSeq'>,
   changes: OfferChange[],
 ): Promise<OfferEventPublic[]> {
   if (changes.length === 0) return [];
-  const at = new Date();
+  const at = new Date().toISOString();
   let seq = cleaning.lastSeq;
-  const rows = changes.map((c) =>
-    tx.create(OfferEvent, {
-      cleaningId: cleaning.id,
-      seq: ++seq,
-      type: c.type,
-      userId: c.userId,
-      offer: c.offer,
-      at,
-    }),
+  const events: OfferEventPublic[] = changes.map((c) => ({
+    cleaning_id: cleaning.id,
+    seq: ++seq,
+    type: c.type,
+    user_id: c.userId,
+    offer: c.offer,
+    at,
+  }));
+  const json = JSON.stringify(events);
+  await tx.execute(
+    `with appended as (
+       insert into offer_events (cleaning_id, seq, type, user_id, offer, at)
+       select e.cleaning_id, e.seq, e.type, e.user_id, e.offer, e.at
+         from jsonb_to_recordset(?::jsonb)
+           as e(cleaning_id integer, seq bigint, type text, user_id integer, offer jsonb, at timestamptz)
+     ), advanced as (
+       update cleanings set last_seq = ? where id = ?
+     )
+     select pg_notify(?, ?)`,
+    [json, seq, cleaning.id, OFFER_LOG_CHANNEL, encodeAnnouncement(cleaning.id, events, json)],
   );
-  cleaning.lastSeq = seq;
-  await tx.flush();
-  const events = rows.map(offerEventPublic);
-  await tx.execute('select pg_notify(?, ?)', [OFFER_LOG_CHANNEL, encodeAnnouncement(cleaning.id, events)]);
   return events;
 }
 
@@ -130,44 +147,89 @@ export async function readCleaningSnapshot(
     async (tx) => {
       const { access, seq } = await readLogHead(tx, actor, cleaningId);
       const cleaning = await tx.findOneOrFail(Cleaning, cleaningId);
-      const offers = await tx.find(
-        Offer,
-        { cleaningId, ...(access.role === 'offerer' ? { userId: access.userId } : {}) },
-        { orderBy: { createdAt: 'desc', userId: 'desc' } },
+      const offers = await readOffersWithOfferers(
+        tx,
+        cleaningId,
+        access.role === 'offerer' ? access.userId : undefined,
       );
-      return { cleaning: cleaningPublic(cleaning), offers: await withOfferers(tx, offers), seq, access };
+      return { cleaning: cleaningPublic(cleaning), offers, seq, access };
     },
     { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
   );
 }
 
-/** Offers with their offerers' public data, loaded in two queries whatever the number of offers. */
-export async function withOfferers(em: Em, offers: Offer[]): Promise<OfferPublic[]> {
-  if (offers.length === 0) return [];
-  const ids = [...new Set(offers.map((o) => o.userId))];
-  const users = await em.find(User, { id: { $in: ids } }, { fields: ['id', 'username'] });
-  const profiles = await em.find(Profile, { userId: { $in: ids } });
-  const userById = new Map(users.map((u) => [u.id, u]));
-  const profileByUser = new Map(profiles.map((p) => [p.userId, p]));
-  return offers.map((o) => {
-    const user = userById.get(o.userId);
-    return offerPublic(o, { user: user ? userSummary(user, profileByUser.get(o.userId) ?? null) : null });
-  });
+type OfferWithOffererRow = OfferRow & {
+  username: string;
+  has_profile: boolean;
+  full_name: string | null;
+  bio: string | null;
+  image: string | null;
+};
+
+/**
+ * A cleaning's offers (all, or one user's), newest first, each with its offerer's public data: one query,
+ * mapped straight to the wire shape (first loads are read far more often than anything else).
+ */
+export async function readOffersWithOfferers(
+  em: Em,
+  cleaningId: number,
+  onlyUserId?: number,
+): Promise<OfferPublic[]> {
+  const rows = await em.execute<OfferWithOffererRow[]>(
+    `select o.cleaning_id, o.user_id, o.status, o.created_at, o.updated_at, u.username,
+            p.user_id is not null as has_profile, p.full_name, p.bio, p.image
+       from offers o
+       join users u on u.id = o.user_id
+       left join profiles p on p.user_id = o.user_id
+      where o.cleaning_id = ? ${onlyUserId === undefined ? '' : 'and o.user_id = ?'}
+      order by o.created_at desc, o.user_id desc`,
+    onlyUserId === undefined ? [cleaningId] : [cleaningId, onlyUserId],
+  );
+  return rows.map((r) => ({
+    ...offerPublicFromRow(r),
+    user: userSummary(
+      { id: r.user_id, username: r.username },
+      r.has_profile ? { fullName: r.full_name, bio: r.bio, image: r.image } : null,
+    ),
+  }));
 }
 
-/** Every event of a cleaning with seq in [fromSeq, toSeq], in order (for delivery, not for a caller). */
+type EventRow = {
+  cleaning_id: number;
+  seq: string | number;
+  type: OfferEventPublic['type'];
+  user_id: number;
+  offer: OfferPublic | string | null;
+  at: Date | string;
+};
+
+function eventFromRow(r: EventRow): OfferEventPublic {
+  return {
+    cleaning_id: r.cleaning_id,
+    seq: Number(r.seq),
+    type: r.type,
+    user_id: r.user_id,
+    offer: typeof r.offer === 'string' ? (JSON.parse(r.offer) as OfferPublic) : r.offer,
+    at: new Date(r.at).toISOString(),
+  };
+}
+
+/**
+ * Every event of a cleaning with seq in [fromSeq, toSeq], in order (for delivery, not for a caller). Every node
+ * reads a big accept's events back through here, so the rows are mapped straight to the wire shape.
+ */
 export async function readEventRange(
   em: Em,
   cleaningId: number,
   fromSeq: number,
   toSeq: number,
 ): Promise<OfferEventPublic[]> {
-  const rows = await em.find(
-    OfferEvent,
-    { cleaningId, seq: { $gte: fromSeq, $lte: toSeq } },
-    { orderBy: { seq: 'asc' } },
+  const rows = await em.execute<EventRow[]>(
+    `select cleaning_id, seq, type, user_id, offer, at from offer_events
+      where cleaning_id = ? and seq >= ? and seq <= ? order by seq`,
+    [cleaningId, fromSeq, toSeq],
   );
-  return rows.map(offerEventPublic);
+  return rows.map(eventFromRow);
 }
 
 /** Every event recorded since `at`, by cleaning and seq (for a node catching up after a lost connection). */

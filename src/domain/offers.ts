@@ -1,16 +1,21 @@
 // Every rule of the offer marketplace. Each command locks the cleaning's row first, so that its checks and
 // writes see one state and its log appends get consecutive seqs; the schema backs every rule up.
-import { IsolationLevel } from '@mikro-orm/core';
-import type { MyOffer, OfferPublic } from '../contract/schemas.ts';
-import { Cleaning, Offer } from '../db/entities/index.ts';
+import { MAX_DB_ID, type MyOffer, type OfferPublic, type OfferStatus } from '../contract/schemas.ts';
+import { Offer } from '../db/entities/index.ts';
 import { violatedConstraint } from '../db/db-errors.ts';
 import type { Em } from '../db/orm.ts';
 import type { Actor, Deps } from './context.ts';
 import { domainError } from './errors.ts';
 import { findUserByUsername } from './accounts.ts';
 import { findCleaningOrFail } from './cleanings.ts';
-import { appendOfferEvents, withOfferers, type OfferChange } from './offer-log.ts';
-import { cleaningPublic, offerPublic } from './public-views.ts';
+import { appendOfferEvents, readOffersWithOfferers, type OfferChange } from './offer-log.ts';
+import {
+  cleaningPublicFromRow,
+  offerPublic,
+  offerPublicFromRow,
+  type CleaningRow,
+  type OfferRow,
+} from './public-views.ts';
 
 function sameUsername(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
@@ -30,16 +35,65 @@ async function inTransaction<T>(em: Em, work: (tx: Em) => Promise<T>): Promise<T
   }
 }
 
+/** Locks the cleaning's row for the rest of the transaction and reads it; ids beyond the column cannot exist. */
+async function lockCleaning(tx: Em, cleaningId: number): Promise<CleaningRow> {
+  if (cleaningId > MAX_DB_ID) throw domainError('CLEANING_NOT_FOUND');
+  const [row] = await tx.execute<CleaningRow[]>('select * from cleanings where id = ? for update', [
+    cleaningId,
+  ]);
+  if (!row) throw domainError('CLEANING_NOT_FOUND');
+  return row;
+}
+
+/** Every offer on the cleaning, oldest first (the order in which their events are written). */
+function readOffers(tx: Em, cleaningId: number): Promise<OfferRow[]> {
+  return tx.execute<OfferRow[]>(
+    'select cleaning_id, user_id, status, created_at, updated_at from offers where cleaning_id = ? order by created_at, user_id',
+    [cleaningId],
+  );
+}
+
+/** Sets `status` on the named offers and stamps them, in one statement whatever their number. */
+async function setStatuses(
+  tx: Em,
+  cleaningId: number,
+  now: string,
+  changes: { userId: number; status: OfferStatus }[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  const byStatus = new Map<OfferStatus, number[]>();
+  for (const c of changes) byStatus.set(c.status, [...(byStatus.get(c.status) ?? []), c.userId]);
+  const idList = (ids: number[]) => `{${ids.join(',')}}`;
+  const arms = [...byStatus].flatMap(([status, ids]) => [idList(ids), status]);
+  await tx.execute(
+    `update offers set status = case ${[...byStatus].map(() => 'when user_id = any(?::int[]) then ?').join(' ')} end,
+            updated_at = ?::timestamptz
+      where cleaning_id = ? and user_id = any(?::int[])`,
+    [...arms, now, cleaningId, idList(changes.map((c) => c.userId))],
+  );
+}
+
+const logPosition = (cleaning: CleaningRow) => ({ id: cleaning.id, lastSeq: Number(cleaning.last_seq) });
+
+// The four offer commands are every socket's hot path: they read and write with plain SQL in their
+// transaction (no entities to hydrate, track and diff), with the same checks in the same order.
+
 /** O1: the caller offers to do someone else's cleaning, once per cleaning. */
 export async function createOffer(deps: Deps, actor: Actor, cleaningId: number): Promise<OfferPublic> {
   return inTransaction(deps.em, async (tx) => {
-    const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
-    if (cleaning.isOwnedBy(actor.id)) throw domainError('OWN_CLEANING_OFFER');
-    if (await tx.findOne(Offer, { cleaningId, userId: actor.id })) throw domainError('DUPLICATE_OFFER');
-    const offer = tx.create(Offer, { cleaningId, userId: actor.id, status: 'pending' });
-    await tx.flush();
-    const view = offerPublic(offer);
-    await appendOfferEvents(tx, cleaning, [{ type: 'created', userId: actor.id, offer: view }]);
+    const cleaning = await lockCleaning(tx, cleaningId);
+    if (cleaning.owner === actor.id) throw domainError('OWN_CLEANING_OFFER');
+    const now = new Date().toISOString();
+    const [row] = await tx.execute<OfferRow[]>(
+      `insert into offers (cleaning_id, user_id, status, created_at, updated_at)
+       values (?, ?, 'pending', ?::timestamptz, ?::timestamptz)
+       on conflict (cleaning_id, user_id) do nothing
+       returning cleaning_id, user_id, status, created_at, updated_at`,
+      [cleaningId, actor.id, now, now],
+    );
+    if (!row) throw domainError('DUPLICATE_OFFER');
+    const view = offerPublicFromRow(row);
+    await appendOfferEvents(tx, logPosition(cleaning), [{ type: 'created', userId: actor.id, offer: view }]);
     return view;
   });
 }
@@ -48,12 +102,7 @@ export async function createOffer(deps: Deps, actor: Actor, cleaningId: number):
 export async function listOffers(deps: Deps, actor: Actor, cleaningId: number): Promise<OfferPublic[]> {
   const cleaning = await findCleaningOrFail(deps.em, cleaningId);
   if (!cleaning.isOwnedBy(actor.id)) throw domainError('OFFERS_FORBIDDEN');
-  const offers = await deps.em.find(
-    Offer,
-    { cleaningId },
-    { orderBy: { createdAt: 'desc', userId: 'desc' } },
-  );
-  return withOfferers(deps.em, offers);
+  return readOffersWithOfferers(deps.em, cleaningId);
 }
 
 /**
@@ -87,93 +136,130 @@ export async function acceptOffer(
   username: string,
 ): Promise<OfferPublic> {
   const { view, cleaning } = await inTransaction(deps.em, async (tx) => {
-    const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
-    if (!cleaning.isOwnedBy(actor.id)) throw domainError('ACCEPT_FORBIDDEN');
-    const user = await findUserByUsername(tx, username);
+    const cleaning = await lockCleaning(tx, cleaningId);
+    if (cleaning.owner !== actor.id) throw domainError('ACCEPT_FORBIDDEN');
+    const [user] = await tx.execute<{ id: number }[]>(
+      'select id from users where lower(username) = lower(?) limit 1',
+      [username],
+    );
     if (!user) throw domainError('USER_NOT_FOUND');
-    const offers = await tx.find(Offer, { cleaningId }, { orderBy: { createdAt: 'asc', userId: 'asc' } });
-    const offer = offers.find((o) => o.userId === user.id);
+    const offers = await readOffers(tx, cleaningId);
+    const offer = offers.find((o) => o.user_id === user.id);
     if (!offer) throw domainError('OFFER_NOT_FOUND');
-    if (!offer.isPending()) throw domainError('OFFER_NOT_PENDING');
-    if (offers.some((o) => o.isAccepted())) throw domainError('ALREADY_ACCEPTED');
+    if (offer.status !== 'pending') throw domainError('OFFER_NOT_PENDING');
+    if (offers.some((o) => o.status === 'accepted')) throw domainError('ALREADY_ACCEPTED');
 
-    offer.status = 'accepted';
-    const rejected = offers.filter((o) => o !== offer && o.isPending());
-    for (const other of rejected) other.status = 'rejected';
-    await tx.flush();
-    const view = offerPublic(offer);
+    const now = new Date().toISOString();
+    const rejected = offers.filter((o) => o !== offer && o.status === 'pending');
+    await setStatuses(tx, cleaningId, now, [
+      { userId: offer.user_id, status: 'accepted' },
+      ...rejected.map((o) => ({ userId: o.user_id, status: 'rejected' as const })),
+    ]);
+    const view = offerPublicFromRow({ ...offer, status: 'accepted', updated_at: now });
     const changes: OfferChange[] = [
-      { type: 'accepted', userId: offer.userId, offer: view },
-      ...rejected.map((o) => ({ type: 'rejected' as const, userId: o.userId, offer: offerPublic(o) })),
+      { type: 'accepted', userId: offer.user_id, offer: view },
+      ...rejected.map((o) => ({
+        type: 'rejected' as const,
+        userId: o.user_id,
+        offer: offerPublicFromRow({ ...o, status: 'rejected', updated_at: now }),
+      })),
     ];
-    await appendOfferEvents(tx, cleaning, changes);
+    await appendOfferEvents(tx, logPosition(cleaning), changes);
     return { view, cleaning };
   });
-  deps.notices.publish({ type: 'cleaning:assigned', cleaning: cleaningPublic(cleaning) });
+  deps.notices.publish({ type: 'cleaning:assigned', cleaning: cleaningPublicFromRow(cleaning) });
   return view;
 }
 
 /** O5: the accepted cleaner backs out; every rejected offer goes back to pending in the same transaction. */
 export async function cancelOffer(deps: Deps, actor: Actor, cleaningId: number): Promise<OfferPublic> {
   const { view, cleaning } = await inTransaction(deps.em, async (tx) => {
-    const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
-    const offers = await tx.find(Offer, { cleaningId }, { orderBy: { createdAt: 'asc', userId: 'asc' } });
-    const offer = offers.find((o) => o.userId === actor.id);
+    const cleaning = await lockCleaning(tx, cleaningId);
+    const offers = await readOffers(tx, cleaningId);
+    const offer = offers.find((o) => o.user_id === actor.id);
     if (!offer) throw domainError('OFFER_NOT_FOUND');
-    if (!offer.isAccepted()) throw domainError('OFFER_NOT_ACCEPTED');
+    if (offer.status !== 'accepted') throw domainError('OFFER_NOT_ACCEPTED');
 
-    offer.status = 'cancelled';
-    const reopened = offers.filter((o) => o.isRejected());
-    for (const other of reopened) other.status = 'pending';
-    await tx.flush();
-    const view = offerPublic(offer);
+    const now = new Date().toISOString();
+    const reopened = offers.filter((o) => o.status === 'rejected');
+    await setStatuses(tx, cleaningId, now, [
+      { userId: offer.user_id, status: 'cancelled' },
+      ...reopened.map((o) => ({ userId: o.user_id, status: 'pending' as const })),
+    ]);
+    const view = offerPublicFromRow({ ...offer, status: 'cancelled', updated_at: now });
     const changes: OfferChange[] = [
-      { type: 'cancelled', userId: offer.userId, offer: view },
-      ...reopened.map((o) => ({ type: 'pending' as const, userId: o.userId, offer: offerPublic(o) })),
+      { type: 'cancelled', userId: offer.user_id, offer: view },
+      ...reopened.map((o) => ({
+        type: 'pending' as const,
+        userId: o.user_id,
+        offer: offerPublicFromRow({ ...o, status: 'pending', updated_at: now }),
+      })),
     ];
-    await appendOfferEvents(tx, cleaning, changes);
+    await appendOfferEvents(tx, logPosition(cleaning), changes);
     return { view, cleaning };
   });
-  deps.notices.publish({ type: 'cleaning:reopened', cleaning: cleaningPublic(cleaning) });
+  deps.notices.publish({ type: 'cleaning:reopened', cleaning: cleaningPublicFromRow(cleaning) });
   return view;
 }
 
 /** O6: the cleaner withdraws a pending offer; the row goes away (the answer is `null`, as in the original). */
 export async function rescindOffer(deps: Deps, actor: Actor, cleaningId: number): Promise<null> {
   await inTransaction(deps.em, async (tx) => {
-    const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
-    const offer = await tx.findOne(Offer, { cleaningId, userId: actor.id });
+    const cleaning = await lockCleaning(tx, cleaningId);
+    const [offer] = await tx.execute<{ status: OfferStatus }[]>(
+      'select status from offers where cleaning_id = ? and user_id = ?',
+      [cleaningId, actor.id],
+    );
     if (!offer) throw domainError('OFFER_NOT_FOUND');
-    if (!offer.isPending()) throw domainError('RESCIND_NOT_PENDING');
-    tx.remove(offer);
-    await tx.flush();
-    await appendOfferEvents(tx, cleaning, [{ type: 'rescinded', userId: actor.id, offer: null }]);
+    if (offer.status !== 'pending') throw domainError('RESCIND_NOT_PENDING');
+    await tx.execute('delete from offers where cleaning_id = ? and user_id = ?', [cleaningId, actor.id]);
+    await appendOfferEvents(tx, logPosition(cleaning), [
+      { type: 'rescinded', userId: actor.id, offer: null },
+    ]);
   });
   return null;
 }
 
+type MyOfferRow = OfferRow & {
+  c_owner: number;
+  c_name: string;
+  c_description: string | null;
+  c_cleaning_type: CleaningRow['cleaning_type'];
+  c_price: string | number;
+  c_last_seq: string | number;
+  c_created_at: Date | string;
+  c_updated_at: Date | string;
+};
+
 /**
  * The caller's offers across all cleanings, newest first, each with its cleaning and the cleaning's log head:
- * the cursor from which `offers:sync` continues. Read in one snapshot, so that offers and cursors agree.
+ * the cursor from which `offers:sync` continues. One statement, so one snapshot: offers and cursors agree.
  */
 export async function listMyOffers(deps: Deps, actor: Actor): Promise<MyOffer[]> {
-  return deps.em.transactional(
-    async (tx) => {
-      const offers = await tx.find(
-        Offer,
-        { userId: actor.id },
-        { orderBy: { createdAt: 'desc', cleaningId: 'desc' } },
-      );
-      if (offers.length === 0) return [];
-      const cleanings = await tx.find(Cleaning, { id: { $in: offers.map((o) => o.cleaningId) } });
-      const byId = new Map(cleanings.map((c) => [c.id, c]));
-      return offers.flatMap((o) => {
-        const cleaning = byId.get(o.cleaningId);
-        return cleaning
-          ? [{ ...offerPublic(o), cleaning: cleaningPublic(cleaning), seq: cleaning.lastSeq }]
-          : [];
-      });
-    },
-    { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
+  const rows = await deps.em.execute<MyOfferRow[]>(
+    `select o.cleaning_id, o.user_id, o.status, o.created_at, o.updated_at,
+            c.owner as c_owner, c.name as c_name, c.description as c_description,
+            c.cleaning_type as c_cleaning_type, c.price as c_price, c.last_seq as c_last_seq,
+            c.created_at as c_created_at, c.updated_at as c_updated_at
+       from offers o
+       join cleanings c on c.id = o.cleaning_id
+      where o.user_id = ?
+      order by o.created_at desc, o.cleaning_id desc`,
+    [actor.id],
   );
+  return rows.map((r) => ({
+    ...offerPublicFromRow(r),
+    cleaning: cleaningPublicFromRow({
+      id: r.cleaning_id,
+      owner: r.c_owner,
+      name: r.c_name,
+      description: r.c_description,
+      cleaning_type: r.c_cleaning_type,
+      price: r.c_price,
+      last_seq: r.c_last_seq,
+      created_at: r.c_created_at,
+      updated_at: r.c_updated_at,
+    }),
+    seq: Number(r.c_last_seq),
+  }));
 }

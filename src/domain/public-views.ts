@@ -101,3 +101,54 @@ export function offerEventPublic(event: OfferEvent): OfferEventPublic {
     at: iso(event.at),
   };
 }
+
+/** A `cleanings` row as the hot paths read it with plain SQL (no entity, no identity map). */
+export type CleaningRow = {
+  id: number;
+  owner: number;
+  name: string;
+  description: string | null;
+  cleaning_type: CleaningPublic['cleaning_type'];
+  price: string | number;
+  last_seq: string | number;
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
+/** An `offers` row as the hot paths read it with plain SQL. */
+export type OfferRow = {
+  cleaning_id: number;
+  user_id: number;
+  status: OfferPublic['status'];
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
+const isoOf = (v: Date | string) => new Date(v).toISOString();
+
+/** `cleaningPublic`, from a row. */
+export function cleaningPublicFromRow(r: CleaningRow): CleaningPublic {
+  return {
+    id: r.id,
+    created_at: isoOf(r.created_at),
+    updated_at: isoOf(r.updated_at),
+    name: r.name,
+    description: r.description ?? null,
+    price: Number(r.price),
+    cleaning_type: r.cleaning_type,
+    owner: r.owner,
+  };
+}
+
+/** `offerPublic`, from a row. */
+export function offerPublicFromRow(r: OfferRow): OfferPublic {
+  return {
+    created_at: isoOf(r.created_at),
+    updated_at: isoOf(r.updated_at),
+    user_id: r.user_id,
+    cleaning_id: r.cleaning_id,
+    status: r.status,
+    user: null,
+    cleaning: null,
+  };
+}
