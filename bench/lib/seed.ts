@@ -26,6 +26,8 @@ export type Seeder = {
 
 export function createSeeder(databaseUrl: string): Seeder {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  // Dropping the database at the end terminates idle connections; that is expected, not a failure.
+  pool.on('error', () => {});
   const sql = async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[];
   return {
     sql,

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Where the benchmarked server's code is: this checkout, or another (e.g. a worktree of an older commit, for before/after figures). */
+export const SERVER_ROOT = process.env.BENCH_SERVER_ROOT ?? ROOT;
 export const SCRATCH_DIR = join(ROOT, '.bench');
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -20,10 +22,14 @@ const WITH_FD_LIMIT =
 /** Spawns a Node.js script (the pinned Node that runs us) with a raised fd limit. */
 export function spawnNode(
   args: string[],
-  options: { env: Record<string, string>; stdio: ('ignore' | 'inherit' | 'pipe' | 'ipc' | number)[] },
+  options: {
+    env: Record<string, string>;
+    stdio: ('ignore' | 'inherit' | 'pipe' | 'ipc' | number)[];
+    cwd?: string;
+  },
 ): ChildProcess {
   return spawn('/bin/sh', ['-c', WITH_FD_LIMIT, process.execPath, ...args], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     stdio: options.stdio,
   });
@@ -87,12 +93,13 @@ async function startListening(
   label: string,
   args: string[],
   env: Record<string, string>,
+  cwd = ROOT,
   timeoutMs = 60_000,
 ): Promise<BenchProcess> {
   mkdirSync(SCRATCH_DIR, { recursive: true });
   const logFile = join(SCRATCH_DIR, `${label}-${process.pid}-${randomBytes(3).toString('hex')}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawnNode(args, { env, stdio: ['ignore', fd, fd] });
+  const child = spawnNode(args, { env, stdio: ['ignore', fd, fd], cwd });
   closeSync(fd);
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((resolve) =>
@@ -167,7 +174,7 @@ export function startServer(
   nodeArgs: string[] = [],
   label = 'server',
 ): Promise<BenchProcess> {
-  return startListening(label, [...nodeArgs, 'src/main.ts'], env);
+  return startListening(label, [...nodeArgs, 'src/main.ts'], env, SERVER_ROOT);
 }
 
 /** Starts the baseline: socket.io alone, no database, no auth lookups. */

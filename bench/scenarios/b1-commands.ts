@@ -1,6 +1,6 @@
 // B1: command throughput with durable commits, against the same SQL transactions sent straight through pg.
 import { startWorker } from '../lib/rpc.ts';
-import { createBenchDatabase, serverEnv, startServer } from '../lib/services.ts';
+import { createBenchDatabase, readCpuMs, serverEnv, startServer } from '../lib/services.ts';
 import { createSeeder } from '../lib/seed.ts';
 import { latency, median, ms, ratio, type Latency } from '../lib/stats.ts';
 import { say, table, type ScenarioResult } from '../lib/report.ts';
@@ -12,6 +12,8 @@ export type B1Options = {
   durationMs: number;
   warmupMs: number;
   poolMax: number;
+  /** The baseline's event append: one statement (what the server sends now) or three (before that change). */
+  combinedAppend?: boolean;
 };
 
 type Run = {
@@ -22,14 +24,22 @@ type Run = {
   latencies: number[];
   pushes: number;
 };
-type Rep = { opsPerSec: number; latency: Latency; errors: number; pushesPerSec: number };
+type Rep = { opsPerSec: number; latency: Latency; errors: number; pushesPerSec: number; cpuMsPerOp: number };
 
-const summarise = (r: Run): Rep => ({
+const summarise = (r: Run, cpuMs: number): Rep => ({
   opsPerSec: (r.ops / r.elapsedMs) * 1000,
   latency: latency(r.latencies),
   errors: r.errors,
   pushesPerSec: (r.pushes / r.elapsedMs) * 1000,
+  cpuMsPerOp: cpuMs / Math.max(1, r.ops),
 });
+
+/** Runs `fn` and returns its result with the CPU time process `pid` spent meanwhile. */
+async function withCpu<T>(pid: number, fn: () => Promise<T>): Promise<[T, number]> {
+  const before = readCpuMs(pid);
+  const result = await fn();
+  return [result, readCpuMs(pid) - before];
+}
 
 export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<ScenarioResult> {
   const db = await createBenchDatabase('b1');
@@ -72,19 +82,28 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
       });
     }
     await app.call('setup', { runners });
-    await direct.call('setup', { databaseUrl: db.url, poolMax: o.poolMax, runners: pgRunners });
+    await direct.call('setup', {
+      databaseUrl: db.url,
+      poolMax: o.poolMax,
+      runners: pgRunners,
+      combinedAppend: o.combinedAppend ?? true,
+    });
     say(`B1: warming up (${o.concurrency} concurrent owners, 2 cleaners each)`);
     await app.call('run', { durationMs: o.warmupMs });
     await direct.call('run', { durationMs: o.warmupMs });
     const appReps: Rep[] = [];
     const pgReps: Rep[] = [];
     for (let rep = 0; rep < o.reps; rep++) {
-      const a = summarise(await app.call<Run>('run', { durationMs: o.durationMs }));
-      const p = summarise(await direct.call<Run>('run', { durationMs: o.durationMs }));
+      const a = summarise(
+        ...(await withCpu(server.pid, () => app.call<Run>('run', { durationMs: o.durationMs }))),
+      );
+      const p = summarise(
+        ...(await withCpu(direct.pid, () => direct.call<Run>('run', { durationMs: o.durationMs }))),
+      );
       appReps.push(a);
       pgReps.push(p);
       say(
-        `B1 rep ${rep + 1}/${o.reps}: sockets ${a.opsPerSec.toFixed(0)} ops/s (p99 ${ms(a.latency.p99)} ms, ${a.errors} errors), pg ${p.opsPerSec.toFixed(0)} ops/s (p99 ${ms(p.latency.p99)} ms)`,
+        `B1 rep ${rep + 1}/${o.reps}: sockets ${a.opsPerSec.toFixed(0)} ops/s (p99 ${ms(a.latency.p99)} ms, ${a.errors} errors, server CPU ${a.cpuMsPerOp.toFixed(2)} ms/op), pg ${p.opsPerSec.toFixed(0)} ops/s (p99 ${ms(p.latency.p99)} ms, client CPU ${p.cpuMsPerOp.toFixed(2)} ms/op)`,
       );
     }
     const appOps = median(appReps.map((r) => r.opsPerSec));
@@ -125,8 +144,10 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
             'p50 / p99 ms',
             'pushes/s',
             'errors',
+            'server CPU ms/op',
             'pg ops/s',
             'pg p50 / p99 ms',
+            'pg client CPU ms/op',
           ],
           appReps.map((a, i) => {
             const p = pgReps[i]!;
@@ -136,8 +157,10 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
               `${ms(a.latency.p50)} / ${ms(a.latency.p99)}`,
               a.pushesPerSec.toFixed(0),
               String(a.errors),
+              a.cpuMsPerOp.toFixed(2),
               p.opsPerSec.toFixed(0),
               `${ms(p.latency.p50)} / ${ms(p.latency.p99)}`,
+              p.cpuMsPerOp.toFixed(2),
             ];
           }),
         ),

@@ -35,25 +35,47 @@ async function inTransaction(work: (c: pg.PoolClient) => Promise<void>): Promise
   }
 }
 
-/** Appends events and announces them, as appendOfferEvents does: insert rows, bump last_seq, pg_notify. */
+/**
+ * Appends events and announces them as appendOfferEvents does: one statement that inserts the rows, advances
+ * last_seq and calls pg_notify (`combinedAppend`, the server's statements now), or the three statements the
+ * server sent before (with the older create and user lookup too), for before/after figures.
+ */
+let combinedAppend = true;
 async function append(
   c: pg.PoolClient,
   cleaningId: number,
   lastSeq: number,
   changes: { type: string; offer: OfferRow }[],
 ) {
-  const at = new Date();
+  const at = new Date().toISOString();
   const events = changes.map((ch, i) => ({
     cleaning_id: cleaningId,
     seq: lastSeq + i + 1,
     type: ch.type,
     user_id: ch.offer.user_id,
     offer: offerView(ch.offer),
-    at: iso(at),
+    at,
   }));
+  const json = JSON.stringify(events);
+  const payload = `{"c":${cleaningId},"e":${json}}`;
+  if (combinedAppend) {
+    await c.query(
+      `with appended as (
+         insert into offer_events (cleaning_id, seq, type, user_id, offer, at)
+         select e.cleaning_id, e.seq, e.type, e.user_id, e.offer, e.at
+           from jsonb_to_recordset($1::jsonb)
+             as e(cleaning_id integer, seq bigint, type text, user_id integer, offer jsonb, at timestamptz)
+       ), advanced as (
+         update cleanings set last_seq = $2 where id = $3
+       )
+       select pg_notify($4, $5)`,
+      [json, lastSeq + events.length, cleaningId, 'phresh_offer_log', payload],
+    );
+    return;
+  }
   const values: unknown[] = [];
   const rows = events.map((e) => {
-    values.push(e.cleaning_id, e.seq, e.type, e.user_id, JSON.stringify(e.offer), at);
+    values.push(e.cleaning_id, e.seq, e.type, e.user_id, JSON.stringify(e.offer), e.at);
     const n = values.length;
     return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
   });
@@ -62,10 +84,7 @@ async function append(
     values,
   );
   await c.query('update cleanings set last_seq = $1 where id = $2', [lastSeq + events.length, cleaningId]);
-  await c.query('select pg_notify($1, $2)', [
-    'phresh_offer_log',
-    JSON.stringify({ c: cleaningId, e: events }),
-  ]);
+  await c.query('select pg_notify($1, $2)', ['phresh_offer_log', payload]);
 }
 
 async function lock(c: pg.PoolClient, cleaningId: number): Promise<number> {
@@ -76,23 +95,35 @@ async function lock(c: pg.PoolClient, cleaningId: number): Promise<number> {
 async function createOffer(cleaningId: number, userId: number) {
   await inTransaction(async (c) => {
     const lastSeq = await lock(c, cleaningId);
-    const existing = await c.query('select * from offers where cleaning_id = $1 and user_id = $2 limit 1', [
-      cleaningId,
-      userId,
-    ]);
-    if (existing.rowCount) throw new Error('duplicate');
     const now = new Date();
-    await c.query(
-      'insert into offers (cleaning_id, user_id, status, created_at, updated_at) values ($1, $2, $3, $4, $5)',
-      [cleaningId, userId, 'pending', now, now],
-    );
-    const offer = {
-      cleaning_id: cleaningId,
-      user_id: userId,
-      status: 'pending',
-      created_at: now,
-      updated_at: now,
-    };
+    let offer: OfferRow;
+    if (combinedAppend) {
+      // What the server sends since it stopped going through the ORM here: insert, or learn it is a duplicate.
+      const { rows } = await c.query<OfferRow>(
+        `insert into offers (cleaning_id, user_id, status, created_at, updated_at) values ($1, $2, 'pending', $3, $4)
+         on conflict (cleaning_id, user_id) do nothing returning cleaning_id, user_id, status, created_at, updated_at`,
+        [cleaningId, userId, now, now],
+      );
+      if (!rows[0]) throw new Error('duplicate');
+      offer = rows[0];
+    } else {
+      const existing = await c.query('select * from offers where cleaning_id = $1 and user_id = $2 limit 1', [
+        cleaningId,
+        userId,
+      ]);
+      if (existing.rowCount) throw new Error('duplicate');
+      await c.query(
+        'insert into offers (cleaning_id, user_id, status, created_at, updated_at) values ($1, $2, $3, $4, $5)',
+        [cleaningId, userId, 'pending', now, now],
+      );
+      offer = {
+        cleaning_id: cleaningId,
+        user_id: userId,
+        status: 'pending',
+        created_at: now,
+        updated_at: now,
+      };
+    }
     await append(c, cleaningId, lastSeq, [{ type: 'created', offer }]);
   });
 }
@@ -100,7 +131,12 @@ async function createOffer(cleaningId: number, userId: number) {
 async function acceptOffer(cleaningId: number, username: string) {
   await inTransaction(async (c) => {
     const lastSeq = await lock(c, cleaningId);
-    const user = await c.query('select * from users where lower(username) = lower($1) limit 1', [username]);
+    const user = await c.query(
+      combinedAppend
+        ? 'select id from users where lower(username) = lower($1) limit 1'
+        : 'select * from users where lower(username) = lower($1) limit 1',
+      [username],
+    );
     const userId = user.rows[0].id as number;
     const { rows: offers } = await c.query<OfferRow>(
       'select * from offers where cleaning_id = $1 order by created_at asc, user_id asc',
@@ -160,8 +196,9 @@ async function timed(latencies: number[], fn: () => Promise<void>): Promise<bool
 }
 
 serveWorker({
-  setup(p: { databaseUrl: string; poolMax: number; runners: Spec[] }) {
+  setup(p: { databaseUrl: string; poolMax: number; runners: Spec[]; combinedAppend?: boolean }) {
     pool = new pg.Pool({ connectionString: p.databaseUrl, max: p.poolMax });
+    combinedAppend = p.combinedAppend ?? true;
     specs = p.runners.map((spec) => ({ spec, next: 0 }));
     return { runners: specs.length };
   },

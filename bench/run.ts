@@ -1,0 +1,199 @@
+// `npm run bench`: starts what it needs on this machine, runs B1–B5 against their baselines in the same run,
+// and writes docs/BENCHMARKS.md (and .bench/results.json). `-- --only B1,B3` runs a subset (the doc is then
+// written to .bench/ instead, so that a partial run never replaces the full one); `-- --quick` uses small sizes.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import * as prettier from 'prettier';
+import pg from 'pg';
+import { summariseProfile } from './lib/cpu-profile.ts';
+import { say, table, type ScenarioResult } from './lib/report.ts';
+import { PG_ADMIN_URL, REDIS_URL, ROOT, SCRATCH_DIR } from './lib/services.ts';
+import { runB1 } from './scenarios/b1-commands.ts';
+import { runB2 } from './scenarios/b2-fanout.ts';
+import { runB3 } from './scenarios/b3-connections.ts';
+import { runB4 } from './scenarios/b4-two-nodes.ts';
+import { runB5 } from './scenarios/b5-rest.ts';
+
+const { values: args } = parseArgs({
+  options: { only: { type: 'string' }, quick: { type: 'boolean' }, 'no-profile': { type: 'boolean' } },
+});
+const only = new Set((args.only ?? 'B1,B2,B3,B4,B5').toUpperCase().split(','));
+const quick = Boolean(args.quick);
+const full = only.size === 5 && !quick;
+
+const plan = {
+  B1: {
+    concurrency: 32,
+    reps: 3,
+    durationMs: quick ? 3000 : 8000,
+    warmupMs: quick ? 1000 : 3000,
+    poolMax: 10,
+  },
+  B2: {
+    sizes: quick ? [1000, 2000] : [1000, 5000, 10_000],
+    offers: 1000,
+    rounds: quick ? 3 : 5,
+    warmupRounds: 1,
+    workers: 2,
+  },
+  B3: {
+    sizes: quick ? [2000, 4000] : [10_000, 20_000],
+    holdMs: quick ? 5000 : 60_000,
+    workers: 2,
+    samples: 3,
+  },
+  B4: { rounds: quick ? 20 : 50, warmupRounds: 5, concurrency: 16, durationMs: quick ? 3000 : 5000, reps: 2 },
+  B5: {
+    owners: 100,
+    cleaningsPerOwner: 100,
+    offersPerCleaning: 10,
+    cleaners: 2000,
+    connections: 16,
+    durationS: quick ? 2 : 4,
+    warmupS: quick ? 1 : 2,
+    reps: 3,
+  },
+};
+
+async function machine(): Promise<string[]> {
+  const pgClient = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await pgClient.connect();
+  const pgVersion = (await pgClient.query<{ v: string }>('show server_version')).rows[0]!.v;
+  const settings = await pgClient.query<{ name: string; setting: string; unit: string | null }>(
+    `select name, setting, unit from pg_settings where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections')`,
+  );
+  await pgClient.end();
+  const redis = new Redis(REDIS_URL, { lazyConnect: true });
+  await redis.connect();
+  const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
+  redis.disconnect();
+  const version = (pkg: string) =>
+    (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  return [
+    `- CPU: ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores (virtual machine); RAM ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Linux ${release()}`,
+    `- Node.js ${process.versions.node}; socket.io ${version('socket.io')}, MikroORM ${version('@mikro-orm/core')}, pg ${version('pg')}, autocannon ${version('autocannon')}`,
+    `- PostgreSQL ${pgVersion} on the same machine (${settings.rows.map((r) => `${r.name} ${r.setting}${r.unit ? ` × ${r.unit}` : ''}`).join(', ')}); Redis ${redisVersion} on the same machine`,
+    `- Everything shares the two cores: PostgreSQL, Redis, the server processes and the client processes. The machine is shared with other work; load average at the start of the run: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')}.`,
+  ];
+}
+
+/** A short extra B1 pass with the server under --cpu-prof, summarised by package and by function. */
+async function profileB1(): Promise<string[]> {
+  const dir = join(SCRATCH_DIR, `profile-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  await runB1({ ...plan.B1, reps: 1, durationMs: 5000, warmupMs: 1000 }, [
+    '--cpu-prof',
+    `--cpu-prof-dir=${dir}`,
+  ]);
+  const { readdirSync } = await import('node:fs');
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return ['(no profile was written)'];
+  const s = summariseProfile(join(dir, file), 12);
+  return [
+    `Server CPU profile of a 5 s B1 pass (\`node --cpu-prof src/main.ts\`, ${((s.totalMs - s.idleMs) / 1000).toFixed(1)} s busy of ${(s.totalMs / 1000).toFixed(1)} s, start-up included), self time by package:`,
+    '',
+    ...table(
+      ['package / area', 'share of busy time'],
+      s.byArea.map((a) => [a.area, `${(a.share * 100).toFixed(1)} %`]),
+    ),
+    '',
+    'Hottest functions (self time):',
+    '',
+    ...table(
+      ['function', 'share'],
+      s.byFunction.map((f) => [`\`${f.name}\``, `${(f.share * 100).toFixed(1)} %`]),
+    ),
+  ];
+}
+
+const started = Date.now();
+const loadStart = loadavg();
+const about = await machine();
+const results: ScenarioResult[] = [];
+const runners: Record<string, () => Promise<ScenarioResult>> = {
+  B1: () => runB1(plan.B1),
+  B2: () => runB2(plan.B2),
+  B3: () => runB3(plan.B3),
+  B4: () => runB4(plan.B4),
+  B5: () => runB5(plan.B5),
+};
+for (const id of ['B1', 'B2', 'B3', 'B4', 'B5']) {
+  if (!only.has(id)) continue;
+  const t0 = Date.now();
+  say(`${id}: starting`);
+  results.push(await runners[id]!());
+  say(`${id}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+const profile = only.has('B1') && !args['no-profile'] ? await profileB1() : [];
+const seconds = (Date.now() - started) / 1000;
+const loadEnd = loadavg();
+
+const improvementsFile = join(ROOT, 'bench', 'improvements.md');
+const improvements = existsSync(improvementsFile)
+  ? readFileSync(improvementsFile, 'utf8').trimEnd().split('\n')
+  : [];
+const boundsFile = join(ROOT, 'bench', 'bounds.md');
+const bounds = existsSync(boundsFile) ? readFileSync(boundsFile, 'utf8').trimEnd().split('\n') : [];
+
+const doc = [
+  '# Benchmarks',
+  '',
+  `Written by \`npm run bench\`${quick ? ' -- --quick' : ''} on ${new Date().toISOString().slice(0, 10)}, in ${(seconds / 60).toFixed(1)} minutes. Every scenario runs against its baseline in the same run, on the same machine; clients always run in processes of their own, never in a server's. Figures are medians over repetitions after a warm-up.`,
+  '',
+  '## Machine',
+  '',
+  ...about,
+  `- Load average at the end of the run: ${loadEnd.map((l) => l.toFixed(1)).join(' / ')} (start: ${loadStart.map((l) => l.toFixed(1)).join(' / ')}).`,
+  '',
+  '## Commands',
+  '',
+  '```sh',
+  'npm run bench                 # everything below; writes docs/BENCHMARKS.md and .bench/results.json',
+  'npm run bench -- --only B2,B3 # a subset (written to .bench/BENCHMARKS.md)',
+  'npm run bench -- --quick      # small sizes, for a smoke run',
+  'npm run harness -- --url http://localhost:3000 --owners 50 --cleaners 2000 --duration 60 --json out.json',
+  '```',
+  '',
+  'The benchmark needs PostgreSQL at 127.0.0.1:5432 (user `postgres`) and Redis at 127.0.0.1:6379 (`BENCH_PG_ADMIN_URL` and `BENCH_REDIS_URL` override them). It creates its own databases (`phresh_bench_*`) and drops them afterwards, and uses a Redis key prefix of its own. Servers are started as an operator would (`node src/main.ts`) with production defaults, except `SOCKET_COMMANDS_PER_SECOND` and the login limits, raised so that the per-user rate limits do not cap a load test, and `LOG_LEVEL=info` written to a file.',
+  '',
+  '## Results',
+  '',
+  ...table(
+    ['', 'measure', 'Phresh Live', 'baseline', 'ratio', 'target', 'verdict'],
+    results.flatMap((r) =>
+      r.rows.map((row) => [
+        row.scenario,
+        row.metric,
+        row.value,
+        row.baseline,
+        row.ratio,
+        row.target,
+        row.verdict === 'met' ? '✅ met' : row.verdict === 'missed' ? '❌ missed' : '',
+      ]),
+    ),
+  ),
+  '',
+  ...(bounds.length ? [...bounds, ''] : []),
+  ...results.flatMap((r) => [`## ${r.id}: ${r.title}`, '', ...r.details, '']),
+  ...(profile.length ? ['## Where the time goes', '', ...profile, ''] : []),
+  ...(improvements.length ? [...improvements, ''] : []),
+].join('\n');
+
+mkdirSync(SCRATCH_DIR, { recursive: true });
+writeFileSync(
+  join(SCRATCH_DIR, 'results.json'),
+  JSON.stringify({ seconds, results: results.map((r) => ({ id: r.id, rows: r.rows, raw: r.raw })) }, null, 2),
+);
+const target = full ? join(ROOT, 'docs', 'BENCHMARKS.md') : join(SCRATCH_DIR, 'BENCHMARKS.md');
+mkdirSync(join(target, '..'), { recursive: true });
+// The doc is committed, and `npm test` checks formatting: write it the way prettier would.
+const options = (await prettier.resolveConfig(target)) ?? {};
+writeFileSync(target, await prettier.format(doc, { ...options, parser: 'markdown' }));
+say(`wrote ${target.replace(ROOT, '')} after ${(seconds / 60).toFixed(1)} minutes`);
+process.exit(0);
