@@ -10,7 +10,7 @@ import * as prettier from 'prettier';
 import pg from 'pg';
 import { summariseProfile } from './lib/cpu-profile.ts';
 import { say, table, type ScenarioResult } from './lib/report.ts';
-import { PG_ADMIN_URL, REDIS_URL, ROOT, SCRATCH_DIR } from './lib/services.ts';
+import { maxOpenFiles, PG_ADMIN_URL, REDIS_URL, ROOT, SCRATCH_DIR } from './lib/services.ts';
 import { runB1 } from './scenarios/b1-commands.ts';
 import { runB2 } from './scenarios/b2-fanout.ts';
 import { runB3 } from './scenarios/b3-connections.ts';
@@ -23,6 +23,10 @@ const { values: args } = parseArgs({
 const only = new Set((args.only ?? 'B1,B2,B3,B4,B5').toUpperCase().split(','));
 const quick = Boolean(args.quick);
 const full = only.size === 5 && !quick;
+
+// Each socket is a file descriptor: where one process may not open 20,000 (+ its own), hold as many as it may.
+const fdLimit = maxOpenFiles();
+const biggest = Math.min(20_000, fdLimit - 100);
 
 const plan = {
   B1: {

@@ -1,6 +1,6 @@
 // What the benchmarks start on this machine: private databases on the local PostgreSQL, a private Redis
 // prefix, server processes (`node src/main.ts`, as an operator runs it) and the bare socket.io baseline.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,7 +70,35 @@ export type BenchProcess = {
   /** CPU time used so far (user + system), in ms (from /proc). */
   cpuMs(): number;
   stop(): Promise<void>;
+  /** Runs a full garbage collection through the inspector (only for processes started with `--inspect`). */
+  collectGarbage(): Promise<void>;
 };
+
+/** The open-file limit a benchmark process can have here (each socket is a file descriptor). */
+export function maxOpenFiles(): number {
+  const out = spawnSync('/bin/sh', [
+    '-c',
+    'ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n',
+  ]);
+  const n = Number(String(out.stdout).trim());
+  return Number.isFinite(n) && n > 0 ? n : 1024;
+}
+
+/** Asks a process started with `--inspect` to collect garbage (Chrome DevTools protocol over its websocket). */
+async function inspectorGc(wsUrl: string): Promise<void> {
+  const ws = new WebSocket(wsUrl);
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error(`cannot reach the inspector at ${wsUrl}`));
+  });
+  await new Promise<void>((resolve) => {
+    ws.onmessage = (m) => {
+      if ((JSON.parse(String(m.data)) as { id?: number }).id === 1) resolve();
+    };
+    ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+  });
+  ws.close();
+}
 
 export function readRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -126,7 +154,12 @@ async function startListening(
     }
   }
   const pid = child.pid!;
+  const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(readFileSync(logFile, 'utf8'))?.[1];
   return {
+    async collectGarbage() {
+      if (!inspector) throw new Error(`${label} was not started with --inspect`);
+      await inspectorGc(inspector);
+    },
     url: url.replace('localhost', '127.0.0.1'),
     pid,
     child,
@@ -178,8 +211,8 @@ export function startServer(
 }
 
 /** Starts the baseline: socket.io alone, no database, no auth lookups. */
-export function startBareSocketIo(): Promise<BenchProcess> {
-  return startListening('bare-socketio', ['bench/workers/bare-socketio-server.ts'], {
+export function startBareSocketIo(nodeArgs: string[] = []): Promise<BenchProcess> {
+  return startListening('bare-socketio', [...nodeArgs, 'bench/workers/bare-socketio-server.ts'], {
     PORT: '0',
     HOST: '0.0.0.0',
   });

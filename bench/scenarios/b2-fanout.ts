@@ -10,7 +10,7 @@ import {
   type BenchProcess,
 } from '../lib/services.ts';
 import { createSeeder, type SeededUser } from '../lib/seed.ts';
-import { latency, medianLatency, ms, ratio, type Latency } from '../lib/stats.ts';
+import { latency, median, medianLatency, ms, ratio, type Latency } from '../lib/stats.ts';
 import { say, table, type Row, type ScenarioResult } from '../lib/report.ts';
 
 export type B2Options = {
@@ -52,18 +52,28 @@ async function round(
   workers: WorkerClient[],
   arm: object,
   trigger: () => Promise<void>,
-): Promise<{ latencies: number[]; missing: number }> {
+): Promise<{ latencies: number[]; missing: number; ackMs: number }> {
   await Promise.all(workers.map((w) => w.call('arm', arm)));
   const t0 = wallNow();
   await trigger();
+  const ackMs = wallNow() - t0;
   const collected = await Promise.all(workers.map((w) => w.call<Collected>('collect')));
   return {
     latencies: collected.flatMap((c) => c.times.map((t) => t - t0)),
     missing: collected.reduce((s, c) => s + c.missing, 0),
+    ackMs,
   };
 }
 
-type Case = { label: string; app: Latency; base: Latency; baseEach?: Latency; missing: number };
+/** `ackMs`: median time until the accept's ack, i.e. its transaction (the bare server has none). */
+type Case = {
+  label: string;
+  app: Latency;
+  base: Latency;
+  baseEach?: Latency;
+  missing: number;
+  ackMs: number;
+};
 
 export async function runB2(o: B2Options): Promise<ScenarioResult> {
   const cases: Case[] = [];
@@ -103,6 +113,7 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
     );
     const ownerSocket = await connect(server.url, { token: owner!.token });
     const appReps: Latency[] = [];
+    const acceptAcks: number[] = [];
     for (const [i, cleaningId] of acceptCleanings.entries()) {
       const chosen = cleaners[i % cleaners.length]!;
       const r = await round(
@@ -112,7 +123,10 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
           await ack(ownerSocket, 'offer:accept', { cleaning_id: cleaningId, username: chosen.username });
         },
       );
-      if (i >= o.warmupRounds) appReps.push(latency(r.latencies));
+      if (i >= o.warmupRounds) {
+        appReps.push(latency(r.latencies));
+        acceptAcks.push(r.ackMs);
+      }
       if (r.missing > 0) say(`B2: ${r.missing} cleaners missed their push`);
     }
     await Promise.all(workers.map((w) => w.call('closeAll')));
@@ -156,6 +170,7 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
       base: medianLatency(baseRoom),
       baseEach: medianLatency(baseEach),
       missing: 0,
+      ackMs: median(acceptAcks),
     });
 
     // Case 2: a cleaning watched by N subscribed sockets (the owner's dashboards); each round a new cleaner
@@ -189,6 +204,7 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
       );
       opened = size;
       const appReps: Latency[] = [];
+      const acks: number[] = [];
       let missing = 0;
       for (let i = 0; i < roundsPerSize; i++) {
         const n = offererNo++;
@@ -203,7 +219,10 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
           },
         );
         await ack(socket, 'offer:cancel', { cleaning_id: watched });
-        if (i >= o.warmupRounds) appReps.push(latency(r.latencies));
+        if (i >= o.warmupRounds) {
+          appReps.push(latency(r.latencies));
+          acks.push(r.ackMs);
+        }
         missing += r.missing;
       }
       // Same number of sockets on the bare server, in one room.
@@ -230,6 +249,7 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
         app: medianLatency(appReps),
         base: medianLatency(baseReps),
         missing,
+        ackMs: median(acks),
       });
     }
     for (const s of [...offererSockets, ownerTrigger, bareTrigger]) s.close();
@@ -257,6 +277,7 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
           [
             'case',
             'Phresh p50 / p99 / max',
+            'of which the accept transaction (ack, median)',
             'bare room emit p50 / p99 / max',
             'bare per-room emits p50 / p99 / max',
             'p99 ratio',
@@ -264,6 +285,7 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
           cases.map((c) => [
             c.label,
             `${ms(c.app.p50)} / ${ms(c.app.p99)} / ${ms(c.app.max)}`,
+            ms(c.ackMs),
             `${ms(c.base.p50)} / ${ms(c.base.p99)} / ${ms(c.base.max)}`,
             c.baseEach ? `${ms(c.baseEach.p50)} / ${ms(c.baseEach.p99)} / ${ms(c.baseEach.max)}` : '–',
             ratio(c.app.p99, c.base.p99),
