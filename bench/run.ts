@@ -1,7 +1,7 @@
 // `npm run bench`: starts what it needs on this machine, runs B1–B5 against their baselines in the same run,
 // and writes docs/BENCHMARKS.md (and .bench/results.json). `-- --only B1,B3` runs a subset (the doc is then
 // written to .bench/ instead, so that a partial run never replaces the full one); `-- --quick` uses small sizes.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,10 +44,11 @@ const plan = {
     workers: 2,
   },
   B3: {
-    sizes: quick ? [2000, 4000] : [10_000, 20_000],
+    sizes: quick ? [2000, 4000] : [10_000, biggest],
     holdMs: quick ? 5000 : 60_000,
     workers: 2,
     samples: 3,
+    ...(biggest < 20_000 && !quick ? { fdLimit } : {}),
   },
   B4: { rounds: quick ? 20 : 50, warmupRounds: 5, concurrency: 16, durationMs: quick ? 3000 : 5000, reps: 2 },
   B5: {
@@ -95,7 +96,6 @@ async function profileB1(): Promise<string[]> {
     '--cpu-prof',
     `--cpu-prof-dir=${dir}`,
   ]);
-  const { readdirSync } = await import('node:fs');
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) return ['(no profile was written)'];
   const s = summariseProfile(join(dir, file), 12);
@@ -115,6 +115,10 @@ async function profileB1(): Promise<string[]> {
     ),
   ];
 }
+
+// Server logs of earlier runs (REST access logs of B5 run to tens of MiB) are not kept.
+if (existsSync(SCRATCH_DIR))
+  for (const f of readdirSync(SCRATCH_DIR)) if (f.endsWith('.log')) rmSync(join(SCRATCH_DIR, f));
 
 const started = Date.now();
 const loadStart = loadavg();

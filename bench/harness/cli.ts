@@ -123,6 +123,7 @@ try {
   process.exit(result.correct ? 0 : 1);
 } catch (e) {
   if (tty) process.stderr.write('\n');
-  process.stderr.write(`harness failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
+  process.stderr.write(`harness failed: ${e instanceof Error ? e.message : String(e)}${cause}\n`);
   process.exit(1);
 }

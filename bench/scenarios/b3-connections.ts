@@ -34,7 +34,8 @@ async function settledRss(p: BenchProcess, samples: number): Promise<number> {
   const values: number[] = [];
   for (let i = 0; i < samples; i++) {
     await sleep(1000);
-    await p.collectGarbage();
+    // At the descriptor limit the inspector cannot take a connection; RSS is then read as it is.
+    await p.collectGarbage().catch(() => {});
     await sleep(200);
     values.push(p.rss());
   }
