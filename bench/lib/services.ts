@@ -70,8 +70,11 @@ export type BenchProcess = {
   /** CPU time used so far (user + system), in ms (from /proc). */
   cpuMs(): number;
   stop(): Promise<void>;
-  /** Runs a full garbage collection through the inspector (only for processes started with `--inspect`). */
-  collectGarbage(): Promise<void>;
+  /**
+   * Runs a full garbage collection through the inspector and returns the JS heap then in use, in bytes
+   * (only for processes started with `--inspect`).
+   */
+  collectGarbage(): Promise<number>;
 };
 
 /** The open-file limit a benchmark process can have here (each socket is a file descriptor). */
@@ -84,20 +87,30 @@ export function maxOpenFiles(): number {
   return Number.isFinite(n) && n > 0 ? n : 1024;
 }
 
-/** Asks a process started with `--inspect` to collect garbage (Chrome DevTools protocol over its websocket). */
-async function inspectorGc(wsUrl: string): Promise<void> {
+/**
+ * Asks a process started with `--inspect` to collect garbage (Chrome DevTools protocol over its websocket),
+ * then reads its JS heap in use, in bytes.
+ */
+async function inspectorGc(wsUrl: string): Promise<number> {
   const ws = new WebSocket(wsUrl);
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();
     ws.onerror = () => reject(new Error(`cannot reach the inspector at ${wsUrl}`));
   });
-  await new Promise<void>((resolve) => {
-    ws.onmessage = (m) => {
-      if ((JSON.parse(String(m.data)) as { id?: number }).id === 1) resolve();
-    };
-    ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
-  });
+  const replies = new Map<number, (result: unknown) => void>();
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
+    if (msg.id !== undefined) replies.get(msg.id)?.(msg.result);
+  };
+  const call = (id: number, method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      replies.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await call(1, 'HeapProfiler.collectGarbage');
+  const heap = (await call(2, 'Runtime.getHeapUsage')) as { usedSize?: number };
   ws.close();
+  return heap.usedSize ?? NaN;
 }
 
 export function readRss(pid: number): number {
@@ -158,7 +171,7 @@ async function startListening(
   return {
     async collectGarbage() {
       if (!inspector) throw new Error(`${label} was not started with --inspect`);
-      await inspectorGc(inspector);
+      return inspectorGc(inspector);
     },
     url: url.replace('localhost', '127.0.0.1'),
     pid,

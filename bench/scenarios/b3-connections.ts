@@ -28,18 +28,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Median of a few RSS samples taken a second apart, each right after a full garbage collection (through the
- * inspector, for both servers alike), so that the figure is what the sockets hold, not when V8 last collected.
+ * inspector, for both servers alike), so that the figure is what the sockets hold, not when V8 last collected;
+ * with the JS heap in use at the same moments.
  */
-async function settledRss(p: BenchProcess, samples: number): Promise<number> {
-  const values: number[] = [];
+async function settledRss(p: BenchProcess, samples: number): Promise<{ rss: number; heap: number }> {
+  const rss: number[] = [];
+  const heap: number[] = [];
   for (let i = 0; i < samples; i++) {
     await sleep(1000);
     // At the descriptor limit the inspector cannot take a connection; RSS is then read as it is.
-    await p.collectGarbage().catch(() => {});
+    heap.push(await p.collectGarbage().catch(() => NaN));
     await sleep(200);
-    values.push(p.rss());
+    rss.push(p.rss());
   }
-  return median(values);
+  return { rss: median(rss), heap: median(heap) };
 }
 
 const INSPECT = ['--inspect=127.0.0.1:0'];
@@ -48,6 +50,8 @@ type Measure = {
   size: number;
   rss: number;
   perSocketKiB: number;
+  /** JS heap in use per socket (after a full collection): the part of RSS that objects on the heap account for. */
+  heapPerSocketKiB: number;
   connectMs: number;
   errors: number;
   disconnects: number;
@@ -99,7 +103,7 @@ async function measure(
         say(`B3: ${label}: holding ${size} sockets for ${o.holdMs / 1000} s`);
         await sleep(o.holdMs);
       }
-      const rss = await settledRss(target, o.samples);
+      const { rss, heap } = await settledRss(target, o.samples);
       const statuses = await Promise.all(workers.map((w) => w.call<Status>('status')));
       const open = statuses.reduce((s, x) => s + x.open, 0);
       const disconnects = statuses.reduce((s, x) => s + x.disconnects, 0);
@@ -109,7 +113,8 @@ async function measure(
       out.push({
         size,
         rss,
-        perSocketKiB: (rss - empty) / size / 1024,
+        perSocketKiB: (rss - empty.rss) / size / 1024,
+        heapPerSocketKiB: (heap - empty.heap) / size / 1024,
         connectMs,
         errors: size - open,
         disconnects,
@@ -164,7 +169,7 @@ export async function runB3(o: B3Options): Promise<ScenarioResult> {
       title: 'Connections and memory',
       rows,
       details: [
-        `Idle sockets, each authenticated with its own user's token (${max} users), opened from ${o.workers} client processes 200 at a time over websocket, into one server process; then the same number of plain sockets into the bare socket.io server. RSS is read from /proc (median of ${o.samples} samples a second apart once connected); per socket = (RSS with N sockets − RSS with none) / N. RSS is sampled right after a full garbage collection requested through the inspector (both servers run with \`--inspect\`), so that it shows what the sockets hold rather than when V8 last collected. The last size is held for ${o.holdMs / 1000} s on the server (pings included) before it is measured; errors count sockets that did not connect or were lost while held.${
+        `Idle sockets, each authenticated with its own user's token (${max} users), opened from ${o.workers} client processes 200 at a time over websocket, into one server process; then the same number of plain sockets into the bare socket.io server. RSS is read from /proc (median of ${o.samples} samples a second apart once connected); per socket = (RSS with N sockets − RSS with none) / N. RSS is sampled right after a full garbage collection requested through the inspector (both servers run with \`--inspect\`), so that it shows what the sockets hold rather than when V8 last collected; the JS heap in use is read at the same moments (the rest of RSS is socket buffers, native memory of the websocket library and the allocator). The last size is held for ${o.holdMs / 1000} s on the server (pings included) before it is measured; errors count sockets that did not connect or were lost while held.${
           o.fdLimit !== undefined
             ? ` One process may open at most ${o.fdLimit} files on this machine (the hard limit, which the benchmark cannot raise), and every socket is one: the largest size is therefore ${max}, not 20,000; it needs \`ulimit -n\` above 20,000 in production.`
             : ''
@@ -175,10 +180,12 @@ export async function runB3(o: B3Options): Promise<ScenarioResult> {
             'sockets',
             'Phresh RSS MiB',
             'KiB / socket',
+            'of which JS heap',
             'connect s',
             'errors',
             'bare RSS MiB',
             'bare KiB / socket',
+            'of which JS heap',
             'bare connect s',
           ],
           app.map((a, i) => {
@@ -187,10 +194,12 @@ export async function runB3(o: B3Options): Promise<ScenarioResult> {
               String(a.size),
               (a.rss / MiB).toFixed(0),
               a.perSocketKiB.toFixed(1),
+              a.heapPerSocketKiB.toFixed(1),
               (a.connectMs / 1000).toFixed(1),
               String(a.errors + a.disconnects),
               (b.rss / MiB).toFixed(0),
               b.perSocketKiB.toFixed(1),
+              b.heapPerSocketKiB.toFixed(1),
               (b.connectMs / 1000).toFixed(1),
             ];
           }),
