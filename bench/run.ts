@@ -66,7 +66,8 @@ const plan = {
 async function machine(): Promise<string[]> {
   const pgClient = new pg.Client({ connectionString: PG_ADMIN_URL });
   await pgClient.connect();
-  const pgVersion = (await pgClient.query<{ v: string }>('show server_version')).rows[0]!.v;
+  const pgVersion = (await pgClient.query<{ v: string }>("select current_setting('server_version') as v"))
+    .rows[0]!.v;
   const settings = await pgClient.query<{ name: string; setting: string; unit: string | null }>(
     `select name, setting, unit from pg_settings where name in ('shared_buffers', 'synchronous_commit', 'fsync', 'max_connections')`,
   );
