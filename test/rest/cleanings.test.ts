@@ -47,6 +47,12 @@ describe('creating cleanings', () => {
     });
   });
 
+  it('gives a new cleaning the same created_at and updated_at, so that the feed never mistakes it for an edit', async () => {
+    const user = await makeUser(server.url);
+    const created = await Promise.all(Array.from({ length: 30 }, () => create(user, { new_cleaning: newCleaning })));
+    for (const res of created) expect(res.body.updated_at).toBe(res.body.created_at);
+  });
+
   it('defaults the type to spot_clean and the description to null', async () => {
     const user = await makeUser(server.url);
     const res = await create(user, { new_cleaning: { name: 'x', price: 1 } });

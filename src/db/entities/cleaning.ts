@@ -17,8 +17,8 @@ const CleaningSchema = defineEntity({
     // The last seq handed out in this cleaning's event log; bumped under the cleaning's row lock.
     lastSeq: p.bigint('number').default(0),
     createdAt: p.datetime(3).onCreate(() => new Date()),
-    // Set only by real edits (not by lastSeq bumps), because the feed reads it as "the job changed".
-    updatedAt: p.datetime(3).onCreate(() => new Date()),
+    // Equal to createdAt until a real edit (lastSeq bumps do not count): the feed reads a difference as "the job changed".
+    updatedAt: p.datetime(3).onCreate((entity: { createdAt?: Date }) => entity.createdAt ?? new Date()),
   },
 });
 

@@ -14,7 +14,7 @@ const UserSchema = defineEntity({
     createdAt: p.datetime(3).onCreate(() => new Date()),
     updatedAt: p
       .datetime(3)
-      .onCreate(() => new Date())
+      .onCreate((entity: { createdAt?: Date }) => entity.createdAt ?? new Date())
       .onUpdate(() => new Date()),
   },
 });
