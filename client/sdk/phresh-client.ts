@@ -117,6 +117,7 @@ export class PhreshClient {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private waiters: { resolve(): void; reject(e: PhreshError): void }[] = [];
   private readonly resolving = new Set<string>();
+  private readonly rerun = new Set<string>();
 
   constructor(options: PhreshClientOptions = {}) {
     this.url = (options.url ?? '').replace(/\/+$/, '');
@@ -668,14 +669,28 @@ export class PhreshClient {
     }
   }
 
+  /**
+   * Runs `work` for `key` one at a time. A request that comes while it runs is not dropped: the work runs once
+   * more afterwards, since what it fetched may predate what triggered the request (a newer offer, say).
+   */
   private async once(key: string, work: () => Promise<void>): Promise<void> {
-    if (this.resolving.has(key)) return;
+    if (this.resolving.has(key)) {
+      this.rerun.add(key);
+      return;
+    }
     this.resolving.add(key);
     try {
-      await work();
-    } catch (e) {
-      this.emit('error', asPhreshError(e));
+      do {
+        this.rerun.delete(key);
+        try {
+          await work();
+        } catch (e) {
+          this.emit('error', asPhreshError(e));
+          return;
+        }
+      } while (this.rerun.has(key));
     } finally {
+      this.rerun.delete(key);
       this.resolving.delete(key);
     }
   }
