@@ -18,15 +18,18 @@ export type CommandContext<P> = {
 };
 
 export type CommandRunner = {
-  /** Registers `name` on `socket`: rate limit, parse, run in a fresh fork, ack, then after-ack work. */
+  /**
+   * Defines command `name` once for every socket: rate limit, parse, run in a fresh fork, ack, then after-ack
+   * work. Commands live in one table, as REST routes do, rather than as listeners on each socket.
+   */
   on<S extends z.ZodType, R>(
-    socket: IoSocket,
     name: string,
     schema: S,
     run: (ctx: CommandContext<z.output<S>>) => Promise<R>,
   ): void;
-  /** Answers an event nobody registered (with an ack, if the client gave one). */
-  refuseUnknown(args: unknown[]): void;
+  has(name: string): boolean;
+  /** Routes every event of `socket` through the table; an unknown one is answered 404 (if it has an ack). */
+  attach(socket: IoSocket): void;
   /** Refuses new commands with 503 and waits (up to `ms`) for the ones in flight. */
   drain(ms: number): Promise<void>;
   inFlight(): number;
@@ -79,53 +82,64 @@ export function createCommandRunner(options: {
     return true;
   }
 
-  return {
-    on(socket, name, schema, run) {
-      socket.on(
-        name as never,
-        (async (...args: unknown[]) => {
-          const { payload, ack } = splitArgs(args);
-          if (!admit(socket)) return reply(ack, errorAck(domainError('RATE_LIMITED')));
-          if (draining) return reply(ack, errorAck(domainError('SERVICE_UNAVAILABLE')));
-          const checked = check(schema, payload, ['payload']);
-          if (!checked.ok) return reply(ack, errorAck(validationError(checked.issues)));
+  type Handler = (socket: IoSocket, args: unknown[]) => Promise<void>;
+  const table = new Map<string, Handler>();
 
-          const after: (() => void)[] = [];
-          inFlight++;
-          try {
-            const data = await run({
-              deps: options.depsFor(options.fork()),
-              actor: { id: socket.data.userId, username: socket.data.username },
-              socket,
-              payload: checked.value,
-              afterAck: (fn) => after.push(fn),
-            });
-            options.afterCommit?.(name);
-            reply(ack, { ok: true, data: data === undefined ? null : data });
-          } catch (e) {
-            const { error, unexpected } = classifyError(e);
-            if (unexpected)
-              options.logger.error({ err: e, command: name, userId: socket.data.userId }, 'unexpected error');
-            else if (error.code === 'SERVICE_UNAVAILABLE')
-              options.logger.warn({ command: name }, 'database unavailable');
-            reply(ack, errorAck(error));
-          } finally {
-            for (const fn of after) {
-              try {
-                fn();
-              } catch (err) {
-                options.logger.error({ err, command: name }, 'after-ack step failed');
-              }
-            }
-            inFlight--;
-            if (inFlight === 0) idle?.();
-          }
-        }) as never,
-      );
+  function dispatch(this: IoSocket, event: string, ...args: unknown[]): void {
+    const handler = table.get(event);
+    if (handler) {
+      void handler(this, args);
+      return;
+    }
+    const { ack } = splitArgs(args);
+    reply(ack, { ok: false, error: { status: 404, code: 'UNKNOWN_COMMAND', detail: 'Unknown command.' } });
+  }
+
+  return {
+    has: (name) => table.has(name),
+    attach(socket) {
+      // One shared listener per socket, called with the socket as `this`: no closures per socket and command.
+      socket.onAny(dispatch);
     },
-    refuseUnknown(args) {
-      const { ack } = splitArgs(args);
-      reply(ack, { ok: false, error: { status: 404, code: 'UNKNOWN_COMMAND', detail: 'Unknown command.' } });
+    on(name, schema, run) {
+      table.set(name, async (socket, args) => {
+        const { payload, ack } = splitArgs(args);
+        if (!admit(socket)) return reply(ack, errorAck(domainError('RATE_LIMITED')));
+        if (draining) return reply(ack, errorAck(domainError('SERVICE_UNAVAILABLE')));
+        const checked = check(schema, payload, ['payload']);
+        if (!checked.ok) return reply(ack, errorAck(validationError(checked.issues)));
+
+        const after: (() => void)[] = [];
+        inFlight++;
+        try {
+          const data = await run({
+            deps: options.depsFor(options.fork()),
+            actor: { id: socket.data.userId, username: socket.data.username },
+            socket,
+            payload: checked.value,
+            afterAck: (fn) => after.push(fn),
+          });
+          options.afterCommit?.(name);
+          reply(ack, { ok: true, data: data === undefined ? null : data });
+        } catch (e) {
+          const { error, unexpected } = classifyError(e);
+          if (unexpected)
+            options.logger.error({ err: e, command: name, userId: socket.data.userId }, 'unexpected error');
+          else if (error.code === 'SERVICE_UNAVAILABLE')
+            options.logger.warn({ command: name }, 'database unavailable');
+          reply(ack, errorAck(error));
+        } finally {
+          for (const fn of after) {
+            try {
+              fn();
+            } catch (err) {
+              options.logger.error({ err, command: name }, 'after-ack step failed');
+            }
+          }
+          inFlight--;
+          if (inFlight === 0) idle?.();
+        }
+      });
     },
     async drain(ms) {
       draining = true;

@@ -16,7 +16,8 @@ import { registerOfferHandlers } from './offer-handlers.ts';
 import type { RedisClients } from './redis.ts';
 import { roomForUser } from './rooms.ts';
 import { authenticateHandshakes } from './socket-auth.ts';
-import type { IoServer } from './socket-types.ts';
+import type { IoServer, IoSocket } from './socket-types.ts';
+import { watchSessionExpiry } from './session-expiry.ts';
 import { registerSubscriptionHandlers } from './subscription-handlers.ts';
 import { watchSlowConsumers } from './slow-consumers.ts';
 
@@ -33,7 +34,6 @@ export type Realtime = {
 
 /** Socket messages above this size close the connection (commands are tiny). */
 export const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024;
-const KNOWN_COMMANDS = new Set<string>(COMMAND_NAMES);
 
 export function createRealtime(options: {
   httpServer: HttpServer;
@@ -88,25 +88,19 @@ export function createRealtime(options: {
     logger,
   );
 
+  registerOfferHandlers({ commands });
+  registerSubscriptionHandlers({ commands, relay });
+  const missing = COMMAND_NAMES.filter((name) => !commands.has(name));
+  if (missing.length > 0) throw new Error(`socket commands without a handler: ${missing.join(', ')}`);
+  const stopWatchingSessions = watchSessionExpiry(io);
+
+  function forgetSocket(this: IoSocket) {
+    relay.forget(this);
+  }
   io.on('connection', (socket) => {
     void socket.join(roomForUser(socket.data.userId));
-    const expiresIn = socket.data.expiresAt - Date.now();
-    const expiry = setTimeout(
-      () => {
-        socket.emit('session:expired', { detail: 'Token expired.' });
-        socket.disconnect(true);
-      },
-      Math.max(0, Math.min(expiresIn, 2 ** 31 - 1)),
-    );
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if (!KNOWN_COMMANDS.has(event)) commands.refuseUnknown(args);
-    });
-    registerOfferHandlers(socket, { commands });
-    registerSubscriptionHandlers(socket, { commands, relay });
-    socket.on('disconnect', () => {
-      clearTimeout(expiry);
-      relay.forget(socket);
-    });
+    commands.attach(socket);
+    socket.on('disconnect', forgetSocket);
   });
 
   return {
@@ -121,6 +115,7 @@ export function createRealtime(options: {
     },
     async close() {
       stopWatchingSlowConsumers();
+      stopWatchingSessions();
       await relay.stop();
       io.engine.close();
       await io.of('/').adapter.close?.();

@@ -30,6 +30,8 @@ export function authenticateHandshakes(
       socket.data.userId = user.id;
       socket.data.username = user.username;
       socket.data.expiresAt = expiresAt;
+      // Checked once; keeping the token for the socket's lifetime would only cost memory and widen exposure.
+      delete (socket.handshake.auth as { token?: unknown }).token;
       next();
     } catch (e) {
       const { error, unexpected } = classifyError(e);

@@ -42,11 +42,14 @@ async function replayFor(
 }
 
 /** Subscriptions and catch-up: the socket side of the offer log, and the job board. */
-export function registerSubscriptionHandlers(
-  socket: IoSocket,
-  { commands, relay }: { commands: CommandRunner; relay: OfferLogRelay },
-): void {
-  commands.on(socket, 'cleaning:subscribe', subscribePayload, async ({ deps, actor, payload, afterAck }) => {
+export function registerSubscriptionHandlers({
+  commands,
+  relay,
+}: {
+  commands: CommandRunner;
+  relay: OfferLogRelay;
+}): void {
+  commands.on('cleaning:subscribe', subscribePayload, async ({ deps, actor, socket, payload, afterAck }) => {
     const cleaningId = payload.cleaning_id;
     const access = await readLogAccess(deps, actor, cleaningId);
     // Hold before joining, so that every push from the join on is either covered by the answer or follows it.
@@ -72,7 +75,7 @@ export function registerSubscriptionHandlers(
     }
   });
 
-  commands.on(socket, 'cleaning:unsubscribe', cleaningRef, async ({ payload }) => {
+  commands.on('cleaning:unsubscribe', cleaningRef, async ({ socket, payload }) => {
     const room = roomForCleaning(payload.cleaning_id);
     if (socket.rooms.has(room)) {
       await socket.leave(room);
@@ -81,7 +84,7 @@ export function registerSubscriptionHandlers(
     return null;
   });
 
-  commands.on(socket, 'offers:sync', offersSyncPayload, async ({ deps, actor, payload, afterAck }) => {
+  commands.on('offers:sync', offersSyncPayload, async ({ deps, actor, socket, payload, afterAck }) => {
     const cursors = Object.entries(payload.cursors)
       .map(([id, seq]) => [Number(id), seq] as const)
       .slice(0, MAX_SYNC_CURSORS);
@@ -106,11 +109,11 @@ export function registerSubscriptionHandlers(
     return { events, more } satisfies OffersSyncResult;
   });
 
-  commands.on(socket, 'feed:subscribe', emptyPayload, async () => {
+  commands.on('feed:subscribe', emptyPayload, async ({ socket }) => {
     await socket.join(FEED_ROOM);
     return null;
   });
-  commands.on(socket, 'feed:unsubscribe', emptyPayload, async () => {
+  commands.on('feed:unsubscribe', emptyPayload, async ({ socket }) => {
     await socket.leave(FEED_ROOM);
     return null;
   });
