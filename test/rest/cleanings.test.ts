@@ -49,7 +49,9 @@ describe('creating cleanings', () => {
 
   it('gives a new cleaning the same created_at and updated_at, so that the feed never mistakes it for an edit', async () => {
     const user = await makeUser(server.url);
-    const created = await Promise.all(Array.from({ length: 30 }, () => create(user, { new_cleaning: newCleaning })));
+    const created = await Promise.all(
+      Array.from({ length: 30 }, () => create(user, { new_cleaning: newCleaning })),
+    );
     for (const res of created) expect(res.body.updated_at).toBe(res.body.created_at);
   });
 
