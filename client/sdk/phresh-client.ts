@@ -538,11 +538,15 @@ export class PhreshClient {
     const tasks: Promise<unknown>[] = [];
     if (this.wantsFeed) tasks.push(this.commandRetrying('feed:subscribe', {}));
     const subscribed = this.tracker.all().filter((t) => t.subscribed);
+    // The reload of my offers judges a track by whether anything touched it since the reload began, so it runs
+    // after the sync: run beside it, a cleaning deleted meanwhile would look busy and never be dropped.
+    const syncThenReload = this.syncOffers().then(() =>
+      this.wantsMyOffers ? this.refreshMyOffers() : undefined,
+    );
     tasks.push(
       inPool(subscribed, RESUBSCRIBE_CONCURRENCY, (t) => this.resubscribe(t)),
-      this.syncOffers(),
+      syncThenReload,
     );
-    if (this.wantsMyOffers) tasks.push(this.refreshMyOffers());
     return (await Promise.allSettled(tasks)).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
   }
 
