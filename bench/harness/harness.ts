@@ -10,6 +10,7 @@ import type {
   UserPublic,
 } from '../../src/contract/schemas.ts';
 import { SimulatedUser, type Account, type CommandRecord, type Violation } from './simulated-user.ts';
+import { prng } from '../lib/prng.ts';
 
 export type HarnessOptions = {
   url: string;
@@ -73,18 +74,6 @@ export type HarnessResult = {
   violations: Violation[];
   correct: boolean;
 };
-
-/** A small deterministic PRNG (mulberry32), so that a run with the same seed makes the same choices. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;

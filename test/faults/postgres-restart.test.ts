@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OfferEventPublic } from '../../src/contract/schemas.ts';
-import { Api, makeCleaning, makeUser, makeUsers } from '../helpers/api.ts';
+import { Api, makeCleaning, makeUser } from '../helpers/api.ts';
 import { startChurn } from '../helpers/churn.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-services.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/process.ts';
@@ -11,7 +11,7 @@ import { recordFigures } from '../helpers/reliability-figures.ts';
 import { TEST_SECRET } from '../helpers/server.ts';
 import { requireRedis } from '../helpers/services.ts';
 import { closeAll, command, connect, ok, Recorder } from '../helpers/sockets.ts';
-import { auditClients, TrackedClient } from '../helpers/tracked-client.ts';
+import { auditClients, trackedMarket } from '../helpers/tracked-client.ts';
 import { until } from '../helpers/wait.ts';
 
 let postgres: PrivatePostgres | undefined;
@@ -44,15 +44,7 @@ describe('PostgreSQL restarts under load', () => {
     nodes.push(await startServerProcess(env), await startServerProcess(env));
     const [a, b] = nodes.map((n) => n.url) as [string, string];
 
-    const owner = await makeUser(a);
-    const cleaners = await makeUsers(a, 6);
-    const cleanings = await Promise.all(Array.from({ length: 10 }, () => makeCleaning(owner)));
-    const ids = cleanings.map((c) => c.id);
-    const ownerClient = new TrackedClient(owner, 'owner');
-    await ownerClient.connectTo(b);
-    for (const id of ids) await ownerClient.subscribe(id);
-    const clients = cleaners.map((u) => new TrackedClient(u, 'cleaner'));
-    await Promise.all(clients.map((c, i) => c.connectTo(i % 2 ? a : b)));
+    const { owner, cleaners, ids, ownerClient, clients } = await trackedMarket(b, [b, a]);
     const probeCleaner = await makeUser(a);
     const probeSocket = await connect(a, probeCleaner.token);
 

@@ -2,7 +2,7 @@
 // offer events never depended on it, and what the job board missed is recovered by reloading it.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CleaningPublic } from '../../src/contract/schemas.ts';
-import { Api, makeCleaning, makeUser, makeUsers } from '../helpers/api.ts';
+import { Api, makeCleaning, makeUser } from '../helpers/api.ts';
 import { startChurn } from '../helpers/churn.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/private-services.ts';
@@ -10,7 +10,7 @@ import { startServerProcess, type ServerProcess } from '../helpers/process.ts';
 import { recordFigures } from '../helpers/reliability-figures.ts';
 import { TEST_SECRET, testEnv } from '../helpers/server.ts';
 import { closeAll, connect, ok } from '../helpers/sockets.ts';
-import { auditClients, TrackedClient } from '../helpers/tracked-client.ts';
+import { auditClients, trackedMarket } from '../helpers/tracked-client.ts';
 import { until } from '../helpers/wait.ts';
 
 let redis: PrivateRedis | undefined;
@@ -35,15 +35,7 @@ describe('Redis restarts under load', () => {
     nodes.push(await startServerProcess(env), await startServerProcess(env));
     const [a, b] = nodes.map((n) => n.url) as [string, string];
 
-    const owner = await makeUser(a);
-    const cleaners = await makeUsers(a, 6);
-    const cleanings = await Promise.all(Array.from({ length: 10 }, () => makeCleaning(owner)));
-    const ids = cleanings.map((c) => c.id);
-    const ownerClient = new TrackedClient(owner, 'owner');
-    await ownerClient.connectTo(b);
-    for (const id of ids) await ownerClient.subscribe(id);
-    const clients = cleaners.map((u) => new TrackedClient(u, 'cleaner'));
-    await Promise.all(clients.map((c, i) => c.connectTo(i % 2 ? a : b)));
+    const { owner, cleaners, ids, ownerClient, clients } = await trackedMarket(b, [b, a]);
 
     const watcher = await connect(b, (await makeUser(a)).token);
     const board: CleaningPublic[] = [];

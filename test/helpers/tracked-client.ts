@@ -2,7 +2,7 @@
 // checked against the durable log: nothing missing, nothing twice, seq only increasing per cleaning.
 import type { OfferEventPublic } from '../../src/contract/schemas.ts';
 import type { EventsSince } from '../../src/contract/socket-events.ts';
-import { Api, type TestUser } from './api.ts';
+import { Api, makeCleaning, makeUser, makeUsers, type TestUser } from './api.ts';
 import { connect, command, type ClientSocket } from './sockets.ts';
 
 export type Delivery = { event: OfferEventPublic; via: 'push' | 'resync'; at: number };
@@ -152,4 +152,25 @@ export async function auditClients(
     total.outOfOrder += client.outOfOrder;
   }
   return total;
+}
+
+/**
+ * The fault tests' marketplace: an owner with `cleanings` jobs watching from `ownerUrl`, and `cleaners` tracked
+ * cleaners spread over `urls` (alternately).
+ */
+export async function trackedMarket(
+  ownerUrl: string,
+  urls: string[],
+  { cleaners: cleanerCount = 6, cleanings: cleaningCount = 10 } = {},
+) {
+  const owner = await makeUser(ownerUrl);
+  const cleaners = await makeUsers(ownerUrl, cleanerCount);
+  const cleanings = await Promise.all(Array.from({ length: cleaningCount }, () => makeCleaning(owner)));
+  const ids = cleanings.map((c) => c.id);
+  const ownerClient = new TrackedClient(owner, 'owner');
+  await ownerClient.connectTo(ownerUrl);
+  for (const id of ids) await ownerClient.subscribe(id);
+  const clients = cleaners.map((u) => new TrackedClient(u, 'cleaner'));
+  await Promise.all(clients.map((c, i) => c.connectTo(urls[i % urls.length]!)));
+  return { owner, cleaners, ids, ownerClient, clients };
 }

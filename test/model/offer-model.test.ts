@@ -20,6 +20,7 @@ import { startCluster, type Cluster } from '../helpers/cluster.ts';
 import { canRunCluster } from '../helpers/services.ts';
 import { foldEvents, isGapless, statusesByUser } from '../helpers/offer-log.ts';
 import { command } from '../helpers/sockets.ts';
+import { prng } from '../../bench/lib/prng.ts';
 import { TrackedClient } from '../helpers/tracked-client.ts';
 
 const SEEDS = process.env.MODEL_SEED
@@ -27,18 +28,6 @@ const SEEDS = process.env.MODEL_SEED
   : Array.from({ length: Number(process.env.MODEL_RUNS ?? 20) }, (_, i) => 1000 + i * 7919);
 const BATCHES = 8;
 const BATCH_SIZE = 8;
-
-/** mulberry32: a tiny seeded PRNG, so that a seed replays the same choices. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Kind = 'create' | 'accept' | 'cancel' | 'rescind';
 type Command = { kind: Kind; cleaning: CleaningPublic; actor: TestUser; target: TestUser };
