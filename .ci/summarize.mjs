@@ -13,6 +13,8 @@ try {
 }
 for (const file of reports) {
   const report = JSON.parse(readFileSync(`test-results/${file}`, 'utf8'));
+  // Other JSON files live there too (the reliability figures); only vitest reports count.
+  if (typeof report.numTotalTests !== 'number') continue;
   passed += report.numPassedTests ?? 0;
   failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
   if (!report.success && (report.numFailedTests ?? 0) === 0) failed += 1;
