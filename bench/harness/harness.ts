@@ -11,6 +11,7 @@ import type {
 } from '../../src/contract/schemas.ts';
 import { SimulatedUser, type Account, type CommandRecord, type Violation } from './simulated-user.ts';
 import { prng } from '../lib/prng.ts';
+import { inPool } from '../lib/pool.ts';
 
 export type HarnessOptions = {
   url: string;
@@ -78,18 +79,6 @@ export type HarnessResult = {
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-async function inPool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,6 +2,7 @@
 // each of them received the messages of one armed round. Used by the fan-out, memory and two-node scenarios.
 import { io, type Socket } from 'socket.io-client';
 import { serveWorker, wallNow } from '../lib/rpc.ts';
+import { inPool } from '../lib/pool.ts';
 
 type Match = { event: string; cleaningId?: number; type?: string; round?: number };
 type Armed = {
@@ -72,18 +73,6 @@ function connectOne(url: string, auth: object, index: number, events: string[]):
       resolve();
     });
   });
-}
-
-async function inPool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
 }
 
 serveWorker({
