@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { PhreshClient, type OfferEventPublic, type PhreshClientOptions } from 'phresh-live/client';
 import type { TestUser } from '../helpers/api.ts';
 
@@ -60,13 +59,4 @@ export const statusesOn = (client: PhreshClient, cleaningId: number) =>
   Object.fromEntries(client.offers(cleaningId).map((o) => [o.user_id, o.status]));
 
 /** A TCP port nobody listens on right now, so that a restarted server can come back on the same one. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../helpers/private-services.ts';

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CleaningSnapshot, EventsSince } from '../../src/contract/socket-events.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
+import { startServer } from '../helpers/server.ts';
 import {
   closeAll,
   command,
@@ -12,26 +13,12 @@ import {
   type ClientSocket,
 } from '../helpers/sockets.ts';
 
-let server: TestServer;
-const open: ClientSocket[] = [];
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await closeAll(...open);
-  await server.close();
-});
-
-async function socketFor(user: TestUser) {
-  const socket = await connect(server.url, user.token);
-  open.push(socket);
-  return socket;
-}
+const suite = useLiveServer();
+const socketFor = (user: TestUser) => suite.socketFor(user);
 
 async function fixture(offerers = 2) {
-  const owner = await makeUser(server.url);
-  const cleaners = await makeUsers(server.url, offerers);
+  const owner = await makeUser(suite.server.url);
+  const cleaners = await makeUsers(suite.server.url, offerers);
   const cleaning = await makeCleaning(owner);
   return {
     owner,
@@ -157,7 +144,7 @@ describe('offer commands over sockets', () => {
 
   it('refuses to subscribe someone who may not see the cleaning', async () => {
     const { cleaning } = await fixture(0);
-    const stranger = await socketFor(await makeUser(server.url));
+    const stranger = await socketFor(await makeUser(suite.server.url));
     expect(await command(stranger, 'cleaning:subscribe', { cleaning_id: cleaning.id })).toEqual({
       ok: false,
       error: { status: 403, code: 'EVENTS_FORBIDDEN', detail: 'Unable to access events.' },
@@ -168,8 +155,8 @@ describe('offer commands over sockets', () => {
   });
 
   it('syncs many cleanings at once, skipping those the caller may not see', async () => {
-    const cleaner = await makeUser(server.url);
-    const owners = await makeUsers(server.url, 2);
+    const cleaner = await makeUser(suite.server.url);
+    const owners = await makeUsers(suite.server.url, 2);
     const [x, y] = [await makeCleaning(owners[0]!), await makeCleaning(owners[1]!)];
     const hidden = await makeCleaning(owners[1]!);
     await makeOffers(x, [cleaner]);
@@ -206,7 +193,7 @@ describe('malformed socket input', () => {
   it.each(commands)(
     'answers %s with 422 and a validation detail for every malformed payload',
     async (event) => {
-      const socket = await socketFor(await makeUser(server.url));
+      const socket = await socketFor(await makeUser(suite.server.url));
       for (const payload of bad) {
         if (
           event === 'offers:sync' &&
@@ -228,7 +215,7 @@ describe('malformed socket input', () => {
   );
 
   it('survives a command without an ack, and keeps answering', async () => {
-    const socket = await socketFor(await makeUser(server.url));
+    const socket = await socketFor(await makeUser(suite.server.url));
     rawEmit(socket, 'offer:create', { cleaning_id: 1 });
     rawEmit(socket, 'offer:create');
     rawEmit(socket, 'cleaning:subscribe', 'not an object');
@@ -237,7 +224,7 @@ describe('malformed socket input', () => {
   });
 
   it('answers an unknown event with 404 and stays connected', async () => {
-    const socket = await socketFor(await makeUser(server.url));
+    const socket = await socketFor(await makeUser(suite.server.url));
     expect(await rawCommand(socket, 'offer:steal', { cleaning_id: 1 })).toEqual({
       ok: false,
       error: { status: 404, code: 'UNKNOWN_COMMAND', detail: 'Unknown command.' },
@@ -247,7 +234,7 @@ describe('malformed socket input', () => {
   });
 
   it('disconnects a client whose message is too large', async () => {
-    const socket = await socketFor(await makeUser(server.url));
+    const socket = await socketFor(await makeUser(suite.server.url));
     const gone = new Promise<string>((resolve) => socket.once('disconnect', resolve));
     rawEmit(socket, 'offer:create', { cleaning_id: 1, padding: 'x'.repeat(64 * 1024) });
     expect(await gone).toBe('transport close');

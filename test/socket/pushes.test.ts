@@ -1,34 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CleaningPublic, OfferEventPublic } from '../../src/contract/schemas.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
-import { closeAll, command, connect, ok, Recorder, type ClientSocket } from '../helpers/sockets.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
+import { command, ok } from '../helpers/sockets.ts';
 
-let server: TestServer;
-const open: ClientSocket[] = [];
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await closeAll(...open);
-  await server.close();
-});
-
-/** A connected user with a recorder of their `offer:event` pushes. */
-async function live(user: TestUser) {
-  const socket = await connect(server.url, user.token);
-  open.push(socket);
-  return { user, socket, events: new Recorder<OfferEventPublic>(socket, 'offer:event') };
-}
+const suite = useLiveServer();
+const live = (user: TestUser) => suite.live(user);
 
 const summary = (events: OfferEventPublic[]) => events.map((e) => `${e.seq}:${e.type}:${e.user_id}`);
 
 describe('live fan-out', () => {
   it('pushes accept to everyone concerned, each exactly their own events, and cancel sends them back to pending', async () => {
     const N = 8;
-    const owner = await live(await makeUser(server.url));
-    const cleaners = await Promise.all((await makeUsers(server.url, N)).map(live));
+    const owner = await live(await makeUser(suite.server.url));
+    const cleaners = await Promise.all((await makeUsers(suite.server.url, N)).map(live));
     const cleaning = await makeCleaning(owner.user);
     await ok(owner.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
     for (const c of cleaners) await ok(c.socket, 'offer:create', { cleaning_id: cleaning.id });
@@ -70,8 +55,8 @@ describe('live fan-out', () => {
   });
 
   it('pushes a cleaner’s own events to all of their sockets, without subscribing', async () => {
-    const owner = await makeUser(server.url);
-    const cleaner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
+    const cleaner = await makeUser(suite.server.url);
     const phone = await live(cleaner);
     const laptop = await live(cleaner);
     const cleaning = await makeCleaning(owner);
@@ -84,10 +69,10 @@ describe('live fan-out', () => {
   });
 
   it('pushes changes made over REST too', async () => {
-    const owner = await live(await makeUser(server.url));
+    const owner = await live(await makeUser(suite.server.url));
     const cleaning = await makeCleaning(owner.user);
     await ok(owner.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
-    const cleaner = await makeUser(server.url);
+    const cleaner = await makeUser(suite.server.url);
     await makeOffers(cleaning, [cleaner]);
     expect(summary(await owner.events.waitFor(1))).toEqual([`1:created:${cleaner.id}`]);
   });
@@ -95,10 +80,10 @@ describe('live fan-out', () => {
 
 describe('privacy', () => {
   it('gives a third user, a rejected cleaner and another cleaning’s owner nothing they may not read', async () => {
-    const owner = await live(await makeUser(server.url));
-    const [winner, loser] = await Promise.all((await makeUsers(server.url, 2)).map(live));
-    const stranger = await live(await makeUser(server.url));
-    const otherOwner = await live(await makeUser(server.url));
+    const owner = await live(await makeUser(suite.server.url));
+    const [winner, loser] = await Promise.all((await makeUsers(suite.server.url, 2)).map(live));
+    const stranger = await live(await makeUser(suite.server.url));
+    const otherOwner = await live(await makeUser(suite.server.url));
     const cleaning = await makeCleaning(owner.user);
     const otherCleaning = await makeCleaning(otherOwner.user);
     await ok(otherOwner.socket, 'cleaning:subscribe', { cleaning_id: otherCleaning.id });
@@ -144,8 +129,8 @@ describe('privacy', () => {
   });
 
   it('stops pushing to an owner who unsubscribed', async () => {
-    const owner = await live(await makeUser(server.url));
-    const cleaner = await live(await makeUser(server.url));
+    const owner = await live(await makeUser(suite.server.url));
+    const cleaner = await live(await makeUser(suite.server.url));
     const cleaning = await makeCleaning(owner.user);
     await ok(owner.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
     await ok(cleaner.socket, 'offer:create', { cleaning_id: cleaning.id });
@@ -162,9 +147,8 @@ describe('privacy', () => {
 
 describe('job board', () => {
   it('pushes posted, edited, assigned, reopened and deleted cleanings, with no offer details', async () => {
-    const watcher = await makeUser(server.url);
-    const socket = await connect(server.url, watcher.token);
-    open.push(socket);
+    const watcher = await makeUser(suite.server.url);
+    const socket = await suite.socketFor(watcher);
     const kinds = [
       'cleaning:created',
       'cleaning:updated',
@@ -176,8 +160,8 @@ describe('job board', () => {
     for (const kind of kinds) socket.on(kind, (payload: unknown) => seen.push([kind, payload]));
     await ok(socket, 'feed:subscribe', {});
 
-    const owner = await makeUser(server.url);
-    const cleaner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
+    const cleaner = await makeUser(suite.server.url);
     const cleaning: CleaningPublic = await makeCleaning(owner, { name: 'live job' });
     await owner.api.put(`/api/cleanings/${cleaning.id}/`, { json: { cleaning_update: { price: 20 } } });
     await makeOffers(cleaning, [cleaner]);

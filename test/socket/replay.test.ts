@@ -1,26 +1,27 @@
 // Missed events come back from the durable log, exactly once and in order, after a reconnect.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CleaningPublic, OfferEventPublic } from '../../src/contract/schemas.ts';
 import type { EventsSince } from '../../src/contract/socket-events.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
-import { closeAll, connect, ok, Recorder, type ClientSocket } from '../helpers/sockets.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
+import { closeAll, ok } from '../helpers/sockets.ts';
 
-let server: TestServer;
-const open: ClientSocket[] = [];
+const suite = useLiveServer();
+const live = (user: TestUser) => suite.live(user);
 
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await closeAll(...open);
-  await server.close();
-});
-
-async function live(user: TestUser) {
-  const socket = await connect(server.url, user.token);
-  open.push(socket);
-  return { socket, events: new Recorder<OfferEventPublic>(socket, 'offer:event') };
+/** Cleaners keep offering and rescinding on the cleaning until stopped: a steady stream of commits. */
+function keepCommitting(cleaners: TestUser[], cleaning: CleaningPublic) {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await Promise.all(cleaners.map((c) => c.api.post(offersPath(cleaning))));
+      await Promise.all(cleaners.map((c) => c.api.delete(offersPath(cleaning))));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
 }
 
 const offersPath = (c: CleaningPublic) => `/api/cleanings/${c.id}/offers/`;
@@ -29,8 +30,8 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 describe('replay after a reconnect', () => {
   it('gives an owner who resubscribes with its last seq exactly the missed events, in order', async () => {
-    const owner = await makeUser(server.url);
-    const cleaners = await makeUsers(server.url, 4);
+    const owner = await makeUser(suite.server.url);
+    const cleaners = await makeUsers(suite.server.url, 4);
     const cleaning = await makeCleaning(owner);
     const first = await live(owner);
     await ok(first.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
@@ -55,10 +56,10 @@ describe('replay after a reconnect', () => {
   });
 
   it('gives a cleaner exactly the missed events of all their offers through offers:sync', async () => {
-    const cleaner = await makeUser(server.url);
-    const [ownerA, ownerB] = await makeUsers(server.url, 2);
+    const cleaner = await makeUser(suite.server.url);
+    const [ownerA, ownerB] = await makeUsers(suite.server.url, 2);
     const [a, b] = [await makeCleaning(ownerA!), await makeCleaning(ownerB!)];
-    const rival = await makeUser(server.url);
+    const rival = await makeUser(suite.server.url);
     const first = await live(cleaner);
     await makeOffers(a, [cleaner, rival]);
     await makeOffers(b, [cleaner]);
@@ -82,8 +83,8 @@ describe('replay after a reconnect', () => {
   });
 
   it('replays more than any in-memory window would hold', async () => {
-    const owner = await makeUser(server.url);
-    const cleaners = await makeUsers(server.url, 10);
+    const owner = await makeUser(suite.server.url);
+    const cleaners = await makeUsers(suite.server.url, 10);
     const cleaning = await makeCleaning(owner);
     for (let round = 0; round < 15; round++) {
       await Promise.all(cleaners.map((c) => c.api.post(offersPath(cleaning))));
@@ -98,16 +99,10 @@ describe('replay after a reconnect', () => {
   });
 
   it('never duplicates or reorders while commands keep committing during the resubscribe', async () => {
-    const owner = await makeUser(server.url);
-    const cleaners = await makeUsers(server.url, 6);
+    const owner = await makeUser(suite.server.url);
+    const cleaners = await makeUsers(suite.server.url, 6);
     const cleaning = await makeCleaning(owner);
-    let running = true;
-    const churn = (async () => {
-      while (running) {
-        await Promise.all(cleaners.map((c) => c.api.post(offersPath(cleaning))));
-        await Promise.all(cleaners.map((c) => c.api.delete(offersPath(cleaning))));
-      }
-    })();
+    const stopCommitting = keepCommitting(cleaners, cleaning);
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -127,22 +122,15 @@ describe('replay after a reconnect', () => {
         expect(received).toEqual(range(since + 1, since + received.length));
       }
     } finally {
-      running = false;
-      await churn;
+      await stopCommitting();
     }
   });
 
   it('gives a snapshot and then exactly the pushes that follow it, while commands keep committing', async () => {
-    const owner = await makeUser(server.url);
-    const cleaners = await makeUsers(server.url, 6);
+    const owner = await makeUser(suite.server.url);
+    const cleaners = await makeUsers(suite.server.url, 6);
     const cleaning = await makeCleaning(owner);
-    let running = true;
-    const churn = (async () => {
-      while (running) {
-        await Promise.all(cleaners.map((c) => c.api.post(offersPath(cleaning))));
-        await Promise.all(cleaners.map((c) => c.api.delete(offersPath(cleaning))));
-      }
-    })();
+    const stopCommitting = keepCommitting(cleaners, cleaning);
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -155,17 +143,16 @@ describe('replay after a reconnect', () => {
         expect(pushed).toEqual(range(snapshot.seq + 1, snapshot.seq + pushed.length));
       }
     } finally {
-      running = false;
-      await churn;
+      await stopCommitting();
     }
   });
 
   it('never gives a cleaner an event twice when pushes and offers:sync overlap', async () => {
-    const cleaner = await makeUser(server.url);
-    const owner = await makeUser(server.url);
+    const cleaner = await makeUser(suite.server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
     await makeOffers(cleaning, [cleaner]);
-    const others = await makeUsers(server.url, 3);
+    const others = await makeUsers(suite.server.url, 3);
     await makeOffers(cleaning, others);
     let running = true;
     // The cleaner's own offer flips between pending/accepted/cancelled... via accept, cancel by others.
