@@ -12,7 +12,13 @@ import { Cleaning, Offer } from '../db/entities/index.ts';
 import type { Em } from '../db/orm.ts';
 import type { Actor, Deps } from './context.ts';
 import { domainError, validationError } from './errors.ts';
-import { cleaningPublic, userSummary } from './public-views.ts';
+import {
+  cleaningPublic,
+  cleaningPublicFromRow,
+  isoOf,
+  userSummary,
+  type CleaningRow,
+} from './public-views.ts';
 
 /** Loads a cleaning or fails with the original's 404; ids beyond the column's range cannot exist. */
 export async function findCleaningOrFail(em: Em, cleaningId: number, options: { lock?: boolean } = {}) {
@@ -101,15 +107,7 @@ export async function deleteCleaning(deps: Deps, actor: Actor, cleaningId: numbe
   return cleaningId;
 }
 
-type FeedRow = {
-  id: number;
-  owner: number;
-  name: string;
-  description: string | null;
-  cleaning_type: CleaningPublic['cleaning_type'];
-  price: string | number;
-  created_at: Date | string;
-  updated_at: Date | string;
+type FeedRow = Omit<CleaningRow, 'last_seq'> & {
   event_timestamp: Date | string;
   event_type: 'is_create' | 'is_update';
   username: string;
@@ -117,8 +115,6 @@ type FeedRow = {
   bio: string | null;
   image: string | null;
 };
-
-const toIso = (v: Date | string) => new Date(v).toISOString();
 
 /**
  * The job board (the original's part 21): creations and edits of everyone's cleanings, newest first.
@@ -157,19 +153,13 @@ export async function getCleaningFeed(
     [before.toISOString(), beforeId, limit, before.toISOString(), beforeId, limit, limit],
   );
   return rows.map((r, i) => ({
-    id: r.id,
-    created_at: toIso(r.created_at),
-    updated_at: toIso(r.updated_at),
-    name: r.name,
-    description: r.description,
-    price: Number(r.price),
-    cleaning_type: r.cleaning_type,
+    ...cleaningPublicFromRow(r),
     owner: userSummary(
       { id: r.owner, username: r.username },
       { fullName: r.full_name, bio: r.bio, image: r.image },
     ),
     row_number: i + 1,
-    event_timestamp: toIso(r.event_timestamp),
+    event_timestamp: isoOf(r.event_timestamp),
     event_type: r.event_type,
   }));
 }

@@ -256,7 +256,6 @@ export async function listMyOffers(deps: Deps, actor: Actor): Promise<MyOffer[]>
       description: r.c_description,
       cleaning_type: r.c_cleaning_type,
       price: r.c_price,
-      last_seq: r.c_last_seq,
       created_at: r.c_created_at,
       updated_at: r.c_updated_at,
     }),

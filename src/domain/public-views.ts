@@ -124,10 +124,11 @@ export type OfferRow = {
   updated_at: Date | string;
 };
 
-const isoOf = (v: Date | string) => new Date(v).toISOString();
+/** A timestamp as the wire carries it, whichever way the driver returned it. */
+export const isoOf = (v: Date | string) => new Date(v).toISOString();
 
 /** `cleaningPublic`, from a row. */
-export function cleaningPublicFromRow(r: CleaningRow): CleaningPublic {
+export function cleaningPublicFromRow(r: Omit<CleaningRow, 'last_seq'>): CleaningPublic {
   return {
     id: r.id,
     created_at: isoOf(r.created_at),
