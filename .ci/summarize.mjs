@@ -16,8 +16,14 @@ for (const file of reports) {
   // Other JSON files live there too (the reliability figures); only vitest reports count.
   if (typeof report.numTotalTests !== 'number') continue;
   passed += report.numPassedTests ?? 0;
-  failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
-  if (!report.success && (report.numFailedTests ?? 0) === 0) failed += 1;
+  let failedHere = report.numRuntimeErrorTests ?? 0;
+  for (const file of report.testResults ?? []) {
+    const notPassed = (file.assertionResults ?? []).filter((t) => t.status !== 'passed').length;
+    // A file whose setup failed reports its tests as skipped: each of them counts as failed.
+    if (file.status === 'failed') failedHere += Math.max(1, notPassed);
+  }
+  if (!report.success && failedHere === 0) failedHere = 1;
+  failed += failedHere;
 }
 const commandFailures = statuses.filter((s) => s !== 0).length;
 if (failed === 0 && commandFailures > 0) failed = commandFailures;
