@@ -1,7 +1,10 @@
 import type { Redis } from 'ioredis';
 import { domainError } from '../domain/errors.ts';
 
-/** Counts login attempts per client IP and per email, in fixed windows; refuses with 429 past the limit. */
+/**
+ * Counts login attempts per client IP and per email; refuses with 429 past the limit. Each count's window opens
+ * at its first attempt, so that a burst cannot straddle a clock boundary to get twice the limit.
+ */
 export type LoginGuard = { admit(ip: string, email: string): Promise<void> };
 
 type Limits = { perEmail: number; perIp: number; windowSeconds: number };
@@ -26,54 +29,52 @@ export function redisLoginGuard(redis: Redis, limits: Limits, prefix: string): L
   return {
     async admit(ip, email) {
       if (redis.status !== 'ready') return fallback.admit(ip, email);
-      const window = Math.floor(Date.now() / 1000 / limits.windowSeconds);
-      const keys = [
-        `${prefix}:login:ip:${ip}:${window}`,
-        `${prefix}:login:email:${emailKey(email)}:${window}`,
+      const counted = [
+        { key: `${prefix}:login:ip:${ip}`, limit: limits.perIp },
+        { key: `${prefix}:login:email:${emailKey(email)}`, limit: limits.perEmail },
       ];
+      const batch = redis.multi();
+      // SET NX starts the window with its expiry; INCR keeps the expiry. Both work on any Redis version.
+      for (const { key } of counted) batch.set(key, 0, 'EX', limits.windowSeconds, 'NX').incr(key).pttl(key);
       let results: [Error | null, unknown][] | null;
       try {
-        results = await redis
-          .multi()
-          .incr(keys[0]!)
-          .expire(keys[0]!, limits.windowSeconds)
-          .incr(keys[1]!)
-          .expire(keys[1]!, limits.windowSeconds)
-          .exec();
+        results = await batch.exec();
       } catch {
         return fallback.admit(ip, email);
       }
-      const ipCount = Number(results?.[0]?.[1] ?? 0);
-      const emailCount = Number(results?.[2]?.[1] ?? 0);
-      if (ipCount > limits.perIp || emailCount > limits.perEmail) {
-        refuse(limits.windowSeconds - ((Date.now() / 1000) % limits.windowSeconds));
-      }
+      if (!results || results.some(([err]) => err)) return fallback.admit(ip, email);
+      counted.forEach(({ limit }, i) => {
+        const count = Number(results[i * 3 + 1]![1]);
+        const ttlMs = Number(results[i * 3 + 2]![1]);
+        if (count > limit) refuse(ttlMs > 0 ? ttlMs / 1000 : limits.windowSeconds);
+      });
     },
   };
 }
 
 /** For a single node: the same windows, kept in memory. */
 export function memoryLoginGuard(limits: Limits): LoginGuard {
-  const counts = new Map<string, { window: number; n: number }>();
-  const bump = (key: string, window: number) => {
+  const windowMs = limits.windowSeconds * 1000;
+  const counts = new Map<string, { openedAt: number; n: number }>();
+  /** Counts one attempt; returns the count and when its window closes. */
+  const bump = (key: string, now: number) => {
     const entry = counts.get(key);
-    const next = entry && entry.window === window ? { window, n: entry.n + 1 } : { window, n: 1 };
+    const next =
+      entry && now - entry.openedAt < windowMs ? { ...entry, n: entry.n + 1 } : { openedAt: now, n: 1 };
     counts.set(key, next);
-    return next.n;
+    return { n: next.n, closesAt: next.openedAt + windowMs };
   };
   return {
     async admit(ip, email) {
-      const window = Math.floor(Date.now() / 1000 / limits.windowSeconds);
+      const now = Date.now();
       if (counts.size > 100_000) {
-        for (const [key, entry] of counts) if (entry.window !== window) counts.delete(key);
+        for (const [key, entry] of counts) if (now - entry.openedAt >= windowMs) counts.delete(key);
       }
       // An address already over its limit adds no new keys, so that it cannot grow the map without bound.
-      if (
-        bump(`ip:${ip}`, window) > limits.perIp ||
-        bump(`email:${emailKey(email)}`, window) > limits.perEmail
-      ) {
-        refuse(limits.windowSeconds - ((Date.now() / 1000) % limits.windowSeconds));
-      }
+      const byIp = bump(`ip:${ip}`, now);
+      if (byIp.n > limits.perIp) refuse((byIp.closesAt - now) / 1000);
+      const byEmail = bump(`email:${emailKey(email)}`, now);
+      if (byEmail.n > limits.perEmail) refuse((byEmail.closesAt - now) / 1000);
     },
   };
 }
