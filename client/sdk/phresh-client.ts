@@ -6,14 +6,15 @@ import type {
   OfferPublic,
   UserPublic,
 } from '../../src/contract/schemas.ts';
-import type {
-  Ack,
-  AckResponse,
-  CleaningSnapshot,
-  ClientToServerEvents,
-  EventsSince,
-  HandshakeErrorData,
-  ServerToClientEvents,
+import {
+  MAX_SYNC_CURSORS,
+  type Ack,
+  type AckResponse,
+  type CleaningSnapshot,
+  type ClientToServerEvents,
+  type EventsSince,
+  type HandshakeErrorData,
+  type ServerToClientEvents,
 } from '../../src/contract/socket-events.ts';
 import { OfferTracker, type CleaningTrack, type TrackStep } from './offer-tracker.ts';
 import { codeForRestError, PhreshError } from './phresh-error.ts';
@@ -80,8 +81,6 @@ export const METHOD_FOR_COMMAND = {
   'feed:unsubscribe': 'unsubscribeFeed',
 } as const satisfies { [E in CommandName]: keyof PhreshClient };
 
-// The server answers at most this many cursors per `offers:sync`.
-const SYNC_CURSORS_PER_CALL = 500;
 const RESUBSCRIBE_CONCURRENCY = 4;
 const RATE_LIMIT_RETRIES = 8;
 const RENEWALS_WITHOUT_SUCCESS = 3;
@@ -298,8 +297,8 @@ export class PhreshClient {
       .all()
       .filter((t) => !t.subscribed)
       .map((t) => t.cleaningId);
-    for (let i = 0; i < ids.length; i += SYNC_CURSORS_PER_CALL)
-      await this.syncCursors(ids.slice(i, i + SYNC_CURSORS_PER_CALL));
+    for (let i = 0; i < ids.length; i += MAX_SYNC_CURSORS)
+      await this.syncCursors(ids.slice(i, i + MAX_SYNC_CURSORS));
   }
 
   /** Receive the job board's `cleaning:*` pushes, again after every reconnect (from the next connection if offline). */

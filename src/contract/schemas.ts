@@ -4,6 +4,7 @@
  * Imported by the server, the client SDK and the tests; it must not import anything server-side.
  */
 import { z } from 'zod';
+import { MAX_SYNC_CURSORS } from './socket-events.ts';
 
 /** Kinds of cleaning job, as in the original. */
 export const CLEANING_TYPES = ['dust_up', 'spot_clean', 'full_clean'] as const;
@@ -207,7 +208,7 @@ export const subscribePayload = z.strictObject({ cleaning_id: cleaningIdField, s
 export const offersSyncPayload = z.strictObject({
   cursors: z
     .record(z.string().regex(/^[1-9]\d{0,9}$/, 'keys must be cleaning ids'), seqField)
-    .refine((r) => Object.keys(r).length <= 1000, 'at most 1000 cursors per call'),
+    .refine((r) => Object.keys(r).length <= MAX_SYNC_CURSORS, `at most ${MAX_SYNC_CURSORS} cursors per call`),
 });
 export const emptyPayload = z.strictObject({}).optional();
 

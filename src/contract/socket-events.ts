@@ -84,6 +84,9 @@ export type SocketData = {
   expiresAt: number;
 };
 
+/** Most cursors one `offers:sync` takes; a client with more splits them over several calls. */
+export const MAX_SYNC_CURSORS = 500;
+
 /** Names of every command, for routing and for refusing unknown ones. */
 export const COMMAND_NAMES = [
   'offer:create',

@@ -99,9 +99,12 @@ export function canSee(access: LogAccess, event: Pick<OfferEventPublic, 'user_id
   return access.role === 'owner' || event.user_id === access.userId;
 }
 
+/** A page of one cleaning's log: `seq` is its head when read; `coveredUpTo`, how far the page accounts for. */
+export type VisibleEvents = { events: OfferEventPublic[]; seq: number; more: boolean; coveredUpTo: number };
+
 /**
  * The events after `since` that the actor may see, in seq order, up to the log's head at the time of reading
- * (`seq`). `more` says a page limit cut the list short.
+ * (`seq`), or up to just before `before`. `more` says a page limit cut the list short.
  */
 export async function readVisibleEvents(
   deps: Pick<Deps, 'em'>,
@@ -109,10 +112,10 @@ export async function readVisibleEvents(
   cleaningId: number,
   since: number,
   { limit = MAX_EVENTS_PER_READ, before }: { limit?: number; before?: number } = {},
-): Promise<{ events: OfferEventPublic[]; seq: number; more: boolean; access: LogAccess }> {
+): Promise<VisibleEvents & { access: LogAccess }> {
   const { access, seq } = await readLogHead(deps.em, actor, cleaningId);
   const upTo = before === undefined ? seq : Math.min(seq, before - 1);
-  if (since >= upTo) return { events: [], seq, more: false, access };
+  if (since >= upTo) return { events: [], seq, more: false, coveredUpTo: upTo, access };
   const rows = await deps.em.find(
     OfferEvent,
     {
@@ -123,8 +126,86 @@ export async function readVisibleEvents(
     { orderBy: { seq: 'asc' }, limit: limit + 1 },
   );
   const more = rows.length > limit;
-  return { events: rows.slice(0, limit).map(offerEventPublic), seq, more, access };
+  const events = rows.slice(0, limit).map(offerEventPublic);
+  return { events, seq, more, coveredUpTo: more ? events.at(-1)!.seq : upTo, access };
 }
+
+/** Where a client stands in one cleaning's log: it has every event up to `since`; `before` is already on its way. */
+export type LogCursor = { cleaningId: number; since: number; before?: number };
+
+/**
+ * Every visible event after each cursor, for many cleanings in two queries, cursor by cursor in the order given,
+ * at most `limit` in all. A cursor for a cleaning that is gone, or that the actor may not read, is left out
+ * (a client's list of cleanings goes stale), so `cursors` lists only those answered.
+ */
+export async function readMissedEvents(
+  deps: Pick<Deps, 'em'>,
+  actor: Actor,
+  cursors: LogCursor[],
+  limit = MAX_EVENTS_PER_READ,
+): Promise<{
+  events: OfferEventPublic[];
+  more: boolean;
+  cursors: { cleaningId: number; coveredUpTo: number }[];
+}> {
+  const ids = [...new Set(cursors.map((c) => c.cleaningId).filter((id) => id <= MAX_DB_ID))];
+  if (ids.length === 0) return { events: [], more: false, cursors: [] };
+  const heads = await deps.em.execute<(LogHead & { id: number })[]>(
+    `select c.id, c.owner, c.last_seq,
+            exists (select 1 from offer_events e where e.cleaning_id = c.id and e.user_id = ?) as offered
+       from cleanings c where c.id = any(?::int[])`,
+    [actor.id, intArray(ids)],
+  );
+  const headById = new Map(heads.map((h) => [h.id, h]));
+  const readable = cursors.flatMap((cursor) => {
+    const head = headById.get(cursor.cleaningId);
+    if (!head || (head.owner !== actor.id && !head.offered)) return [];
+    const seq = Number(head.last_seq);
+    const upTo = cursor.before === undefined ? seq : Math.min(seq, cursor.before - 1);
+    return [{ ...cursor, upTo, onlyUserId: head.owner === actor.id ? 0 : actor.id }];
+  });
+  const wanted = readable.filter((c) => c.since < c.upTo);
+  const rows =
+    wanted.length === 0
+      ? []
+      : await deps.em.execute<EventRow[]>(
+          `select e.cleaning_id, e.seq, e.type, e.user_id, e.offer, e.at
+             from unnest(?::int[], ?::bigint[], ?::bigint[], ?::int[]) with ordinality
+                  as q(cleaning_id, since, up_to, only_user_id, position)
+             cross join lateral (
+               select * from offer_events e
+                where e.cleaning_id = q.cleaning_id and e.seq > q.since and e.seq <= q.up_to
+                  and (q.only_user_id = 0 or e.user_id = q.only_user_id)
+                order by e.seq limit ?
+             ) e
+            order by q.position, e.seq
+            limit ?`,
+          [
+            intArray(wanted.map((c) => c.cleaningId)),
+            intArray(wanted.map((c) => c.since)),
+            intArray(wanted.map((c) => c.upTo)),
+            intArray(wanted.map((c) => c.onlyUserId)),
+            limit + 1,
+            limit + 1,
+          ],
+        );
+  const more = rows.length > limit;
+  const events = rows.slice(0, limit).map(eventFromRow);
+  // Cut short, the answer covers the cursors before the cut, the cut one up to its last event, and none after.
+  const lastReturned = new Map(events.map((e) => [e.cleaning_id, e.seq]));
+  const cut = more ? events.at(-1)!.cleaning_id : undefined;
+  let pastCut = false;
+  const covered = readable.map((c) => {
+    if (c.cleaningId === cut) {
+      pastCut = true;
+      return { cleaningId: c.cleaningId, coveredUpTo: lastReturned.get(c.cleaningId)! };
+    }
+    return { cleaningId: c.cleaningId, coveredUpTo: pastCut ? c.since : c.upTo };
+  });
+  return { events, more, cursors: covered };
+}
+
+const intArray = (values: number[]) => `{${values.join(',')}}`;
 
 /** A cleaning's offers as the actor may see them, with the log position they correspond to. */
 export type CleaningSnapshot = {

@@ -1,44 +1,37 @@
 import { cleaningRef, emptyPayload, offersSyncPayload, subscribePayload } from '../contract/schemas.ts';
-import type { OfferEventPublic } from '../contract/schemas.ts';
 import type { CleaningSnapshot, EventsSince, OffersSyncResult } from '../contract/socket-events.ts';
 import type { Actor, Deps } from '../domain/context.ts';
-import { isDomainError } from '../domain/errors.ts';
 import {
   readCleaningSnapshot,
   readLogAccess,
+  readMissedEvents,
   readVisibleEvents,
-  MAX_EVENTS_PER_READ,
 } from '../domain/offer-log.ts';
 import type { CommandRunner } from './command-runner.ts';
 import type { OfferLogRelay } from './offer-log-relay.ts';
 import { FEED_ROOM, roomForCleaning } from './rooms.ts';
 import type { IoSocket } from './socket-types.ts';
 
-const MAX_SYNC_CURSORS = 500;
-
 /**
  * Reads the events after `since` for a socket whose pushes of the cleaning are held. If pushes were already
  * flowing to it, the replay stops just before the first one pushed, so that nothing arrives twice.
- * Returns the page and the seq up to which the socket is now covered.
  */
-async function replayFor(
+function replayFor(
   deps: Deps,
   actor: Actor,
   socket: IoSocket,
   relay: OfferLogRelay,
   cleaningId: number,
   since: number,
-  limit = MAX_EVENTS_PER_READ,
-): Promise<{ page: EventsSince; coveredUpTo: number }> {
+) {
   const firstPushed = relay.firstPushed(socket, cleaningId);
-  const read = await readVisibleEvents(deps, actor, cleaningId, since, {
-    limit,
-    ...(firstPushed !== undefined ? { before: firstPushed } : {}),
-  });
-  const page = { events: read.events, seq: read.seq, more: read.more };
-  const lastReturned = read.events.at(-1)?.seq ?? since;
-  const coveredUpTo = read.more ? lastReturned : firstPushed !== undefined ? firstPushed - 1 : read.seq;
-  return { page, coveredUpTo };
+  return readVisibleEvents(
+    deps,
+    actor,
+    cleaningId,
+    since,
+    firstPushed !== undefined ? { before: firstPushed } : {},
+  );
 }
 
 /** Subscriptions and catch-up: the socket side of the offer log, and the job board. */
@@ -64,7 +57,7 @@ export function registerSubscriptionHandlers({
         coveredUpTo = snapshot.seq;
       } else {
         const replay = await replayFor(deps, actor, socket, relay, cleaningId, payload.since);
-        result = replay.page;
+        result = { events: replay.events, seq: replay.seq, more: replay.more };
         coveredUpTo = replay.coveredUpTo;
       }
       afterAck(() => relay.release(socket, cleaningId, coveredUpTo));
@@ -85,28 +78,26 @@ export function registerSubscriptionHandlers({
   });
 
   commands.on('offers:sync', offersSyncPayload, async ({ deps, actor, socket, payload, afterAck }) => {
-    const cursors = Object.entries(payload.cursors)
-      .map(([id, seq]) => [Number(id), seq] as const)
-      .slice(0, MAX_SYNC_CURSORS);
-    const events: OfferEventPublic[] = [];
-    let more = false;
-    for (const [cleaningId, since] of cursors) {
-      relay.hold(socket, cleaningId);
-      try {
-        const { page, coveredUpTo } = await replayFor(deps, actor, socket, relay, cleaningId, since);
-        events.push(...page.events);
-        more ||= page.more;
-        afterAck(() => relay.release(socket, cleaningId, coveredUpTo));
-      } catch (e) {
-        relay.release(socket, cleaningId);
-        // A cursor for a cleaning that is gone, or was never the caller's, contributes nothing.
-        if (!isDomainError(e) || (e.status !== 403 && e.status !== 404)) {
-          for (const [otherId] of cursors) relay.release(socket, otherId);
-          throw e;
-        }
-      }
+    const cursors = Object.entries(payload.cursors).map(([id, since]) => ({ cleaningId: Number(id), since }));
+    for (const { cleaningId } of cursors) relay.hold(socket, cleaningId);
+    try {
+      const read = await readMissedEvents(
+        deps,
+        actor,
+        cursors.map((c) => {
+          const firstPushed = relay.firstPushed(socket, c.cleaningId);
+          return firstPushed === undefined ? c : { ...c, before: firstPushed };
+        }),
+      );
+      afterAck(() => {
+        const covered = new Map(read.cursors.map((c) => [c.cleaningId, c.coveredUpTo]));
+        for (const { cleaningId } of cursors) relay.release(socket, cleaningId, covered.get(cleaningId));
+      });
+      return { events: read.events, more: read.more } satisfies OffersSyncResult;
+    } catch (e) {
+      for (const { cleaningId } of cursors) relay.release(socket, cleaningId);
+      throw e;
     }
-    return { events, more } satisfies OffersSyncResult;
   });
 
   commands.on('feed:subscribe', emptyPayload, async ({ socket }) => {

@@ -26,7 +26,7 @@ describe('the server in embedded mode', () => {
     expect(me.body.username).toBe(user.username);
   });
 
-  it('pushes offer events live on PGlite too (its NOTIFY feeds the relay)', async () => {
+  it('pushes offer events live on PGlite too (its NOTIFY feeds the relay), and replays them', async () => {
     const [owner, cleaner] = [await makeUser(server.url), await makeUser(server.url)];
     const cleaning = await makeCleaning(owner);
     const socket = await connect(server.url, owner.token);
@@ -38,7 +38,14 @@ describe('the server in embedded mode', () => {
       [1, 'created'],
       [2, 'accepted'],
     ]);
-    await closeAll(socket);
+    // The relay has pushed both, so the cleaner's catch-up (the batched log read) answers them all.
+    const cleanerSocket = await connect(server.url, cleaner.token);
+    const sync = await ok(cleanerSocket, 'offers:sync', { cursors: { [cleaning.id]: 0, '999999': 0 } });
+    expect(sync.events.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'created'],
+      [2, 'accepted'],
+    ]);
+    await closeAll(socket, cleanerSocket);
   });
 
   it('generates its secret once and keeps it in the data directory, readable only by its owner', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CleaningSnapshot, EventsSince } from '../../src/contract/socket-events.ts';
+import {
+  MAX_SYNC_CURSORS,
+  type CleaningSnapshot,
+  type EventsSince,
+} from '../../src/contract/socket-events.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { useLiveServer } from '../helpers/live-server.ts';
 import { startServer } from '../helpers/server.ts';
@@ -217,6 +221,19 @@ describe('malformed socket input', () => {
       expect(socket.connected).toBe(true);
     },
   );
+
+  it('refuses an offers:sync with more cursors than one call takes, rather than ignoring the rest', async () => {
+    const socket = await socketFor(await makeUser(suite.server.url));
+    const cursors = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i + 1), 0]));
+    expect(await command(socket, 'offers:sync', { cursors: cursors(MAX_SYNC_CURSORS) })).toEqual({
+      ok: true,
+      data: { events: [], more: false },
+    });
+    const res = await rawCommand(socket, 'offers:sync', { cursors: cursors(MAX_SYNC_CURSORS + 1) });
+    expect(res.error.status).toBe(422);
+    expect(res.error.detail[0].msg).toBe(`at most ${MAX_SYNC_CURSORS} cursors per call`);
+  });
 
   it('survives a command without an ack, and keeps answering', async () => {
     const socket = await socketFor(await makeUser(suite.server.url));

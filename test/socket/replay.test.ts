@@ -85,6 +85,48 @@ describe('replay after a reconnect', () => {
     expect(res.events.every((e) => e.user_id === cleaner.id)).toBe(true);
   });
 
+  it('pages offers:sync across cleanings, at most 5000 events a call, each event once and in order', async () => {
+    const owner = await makeUser(suite.server.url);
+    const cleaners = await makeUsers(suite.server.url, 60);
+    const [a, b, c] = [await makeCleaning(owner), await makeCleaning(owner), await makeCleaning(owner)];
+    // Every accept rejects each other pending offer and every cancel sets them back: 3720 events per cleaning.
+    await Promise.all(
+      [a, b].map(async (cleaning) => {
+        await makeOffers(cleaning, cleaners);
+        for (const cleaner of cleaners) {
+          await owner.api.put(`/api/cleanings/${cleaning.id}/offers/${cleaner.username}/`);
+          await cleaner.api.put(offersPath(cleaning));
+        }
+      }),
+    );
+    await makeOffers(c, cleaners.slice(0, 2));
+    const logs = await Promise.all(
+      [a, b, c].map(async (cleaning) => {
+        const res = await owner.api.get<OfferEventPublic[]>(`/api/cleanings/${cleaning.id}/events/`);
+        return res.body;
+      }),
+    );
+    expect(logs.map((log) => log.length)).toEqual([3720, 3720, 2]);
+
+    const { socket } = await live(owner);
+    const cursors: Record<string, number> = { [a.id]: 0, [b.id]: 0, [c.id]: 0 };
+    const pages: { events: OfferEventPublic[]; more: boolean }[] = [];
+    do {
+      const page = await ok(socket, 'offers:sync', { cursors });
+      pages.push(page);
+      for (const e of page.events) cursors[e.cleaning_id] = e.seq;
+    } while (pages.at(-1)!.more && pages.length < 5);
+    expect(pages.map((p) => [p.events.length, p.more])).toEqual([
+      [5000, true],
+      [2442, false],
+    ]);
+    const received = pages.flatMap((p) => p.events);
+    for (const [i, cleaning] of [a, b, c].entries()) {
+      const mine = received.filter((e) => e.cleaning_id === cleaning.id);
+      expect(mine).toEqual(logs[i]);
+    }
+  });
+
   it('replays more than any in-memory window would hold', async () => {
     const owner = await makeUser(suite.server.url);
     const cleaners = await makeUsers(suite.server.url, 10);
