@@ -9,7 +9,7 @@ import {
   startServer,
   type BenchProcess,
 } from '../lib/services.ts';
-import { createSeeder, type SeededUser } from '../lib/seed.ts';
+import { createSeeder } from '../lib/seed.ts';
 import { latency, median, medianLatency, ms, ratio, type Latency } from '../lib/stats.ts';
 import { say, table, type Row, type ScenarioResult } from '../lib/report.ts';
 

@@ -4,7 +4,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Socket as NetSocket } from 'node:net';
 import type { Em } from '../../src/db/orm.ts';
-import { Api, makeCleaning, makeUser, type TestUser } from '../helpers/api.ts';
+import { Api, makeCleaning, makeUser } from '../helpers/api.ts';
 import { recordFigures } from '../helpers/reliability-figures.ts';
 import { startServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
 import { TrackedClient } from '../helpers/tracked-client.ts';
