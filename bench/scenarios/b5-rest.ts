@@ -130,9 +130,24 @@ export async function runB5(o: B5Options, nodeArgs: string[] = []): Promise<Scen
         params: [cleaner.id],
       },
       {
-        label: 'offer log after a seq (subscribe / sync / GET events)',
+        label: 'offer log after a seq (subscribe / GET events)',
         sql: `select * from offer_events where cleaning_id = $1 and seq > $2 and seq <= $3 order by seq asc limit 5001`,
         params: [cleaningId, 2, 1000],
+      },
+      {
+        label: 'offers:sync, three cursors (one query for all of them)',
+        sql: `select e.* from unnest($1::int[], $2::bigint[], $3::bigint[], $4::int[]) with ordinality
+                as q(cleaning_id, since, up_to, only_user_id, position)
+              cross join lateral (select * from offer_events e
+                where e.cleaning_id = q.cleaning_id and e.seq > q.since and e.seq <= q.up_to
+                  and (q.only_user_id = 0 or e.user_id = q.only_user_id) order by e.seq limit 5001) e
+              order by q.position, e.seq limit 5001`,
+        params: [
+          `{${cleaningId},${cleaningId + 1},${cleaningId + 2}}`,
+          '{0,0,0}',
+          '{1000,1000,1000}',
+          `{0,0,${cleaner.id}}`,
+        ],
       },
       {
         label: 'offer log, one offerer’s events',
