@@ -159,7 +159,7 @@ describe('replay after a reconnect', () => {
           cleaning_id: cleaning.id,
           since,
         })) as EventsSince;
-        await new Promise((r) => setTimeout(r, 150));
+        await client.events.waitFor(3); // commits keep coming: some are pushed after the answer
         await closeAll(client.socket);
         const received = [...seqs(replay.events), ...seqs(client.events.items)];
         expect(received.length).toBeGreaterThan(0);
@@ -181,7 +181,7 @@ describe('replay after a reconnect', () => {
         await new Promise((r) => setTimeout(r, 50));
         const client = await live(owner);
         const snapshot = await ok(client.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
-        await new Promise((r) => setTimeout(r, 150));
+        await client.events.waitFor(3);
         await closeAll(client.socket);
         const pushed = seqs(client.events.items);
         expect(pushed.length).toBeGreaterThan(0);
@@ -217,10 +217,12 @@ describe('replay after a reconnect', () => {
       await new Promise((r) => setTimeout(r, 200));
       running = false;
       await churn;
-      await new Promise((r) => setTimeout(r, 100));
+      const log = (await cleaner.api.get<OfferEventPublic[]>(`/api/cleanings/${cleaning.id}/events/`)).body;
+      // Every event of the log not in the answer comes as a push; a round trip lets a stray duplicate land too.
+      await client.events.waitFor(log.length - res.events.length);
+      await ok(client.socket, 'cleaning:unsubscribe', { cleaning_id: cleaning.id });
       const all = [...seqs(res.events), ...seqs(client.events.items)];
       expect(new Set(all).size).toBe(all.length);
-      const log = (await cleaner.api.get<OfferEventPublic[]>(`/api/cleanings/${cleaning.id}/events/`)).body;
       expect([...all].sort((x, y) => x - y)).toEqual(seqs(log));
       expect(seqs(res.events)).toEqual([...seqs(res.events)].sort((x, y) => x - y));
       expect(seqs(client.events.items)).toEqual([...seqs(client.events.items)].sort((x, y) => x - y));
