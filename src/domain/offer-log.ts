@@ -200,7 +200,7 @@ export async function readMissedEvents(
       pastCut = true;
       return { cleaningId: c.cleaningId, coveredUpTo: lastReturned.get(c.cleaningId)! };
     }
-    return { cleaningId: c.cleaningId, coveredUpTo: pastCut ? c.since : c.upTo };
+    return { cleaningId: c.cleaningId, coveredUpTo: pastCut && c.since < c.upTo ? c.since : c.upTo };
   });
   return { events, more, cursors: covered };
 }
