@@ -1,6 +1,12 @@
 // Every rule of the offer marketplace. Each command locks the cleaning's row first, so that its checks and
 // writes see one state and its log appends get consecutive seqs; the schema backs every rule up.
-import { MAX_DB_ID, type MyOffer, type OfferPublic, type OfferStatus } from '../contract/schemas.ts';
+import {
+  MAX_DB_ID,
+  type MyOffer,
+  type OfferEventType,
+  type OfferPublic,
+  type OfferStatus,
+} from '../contract/schemas.ts';
 import { Offer } from '../db/entities/index.ts';
 import { violatedConstraint } from '../db/db-errors.ts';
 import type { Em } from '../db/orm.ts';
@@ -16,6 +22,9 @@ import {
   type CleaningRow,
   type OfferRow,
 } from './public-views.ts';
+
+/** The statuses an accept or a cancel moves offers to. */
+type MovedTo = Extract<OfferStatus, OfferEventType>;
 
 function sameUsername(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
@@ -74,6 +83,32 @@ async function setStatuses(
 }
 
 const logPosition = (cleaning: CleaningRow) => ({ id: cleaning.id, lastSeq: Number(cleaning.last_seq) });
+
+/**
+ * Moves offers of the locked cleaning to new statuses, stamped alike, and logs one event per offer (each
+ * status it moves to is also its event's type). Returns the view of the first, the one the command is about.
+ */
+async function moveOffers(
+  tx: Em,
+  cleaning: CleaningRow,
+  moves: [{ offer: OfferRow; status: MovedTo }, ...{ offer: OfferRow; status: MovedTo }[]],
+): Promise<OfferPublic> {
+  const now = new Date().toISOString();
+  await setStatuses(
+    tx,
+    cleaning.id,
+    now,
+    moves.map((m) => ({ userId: m.offer.user_id, status: m.status })),
+  );
+  const views = moves.map((m) => offerPublicFromRow({ ...m.offer, status: m.status, updated_at: now }));
+  const changes: OfferChange[] = moves.map((m, i) => ({
+    type: m.status,
+    userId: m.offer.user_id,
+    offer: views[i]!,
+  }));
+  await appendOfferEvents(tx, logPosition(cleaning), changes);
+  return views[0]!;
+}
 
 // The four offer commands are every socket's hot path: they read and write with plain SQL in their
 // transaction (no entities to hydrate, track and diff), with the same checks in the same order.
@@ -149,22 +184,11 @@ export async function acceptOffer(
     if (offer.status !== 'pending') throw domainError('OFFER_NOT_PENDING');
     if (offers.some((o) => o.status === 'accepted')) throw domainError('ALREADY_ACCEPTED');
 
-    const now = new Date().toISOString();
     const rejected = offers.filter((o) => o !== offer && o.status === 'pending');
-    await setStatuses(tx, cleaningId, now, [
-      { userId: offer.user_id, status: 'accepted' },
-      ...rejected.map((o) => ({ userId: o.user_id, status: 'rejected' as const })),
+    const view = await moveOffers(tx, cleaning, [
+      { offer, status: 'accepted' },
+      ...rejected.map((o) => ({ offer: o, status: 'rejected' as const })),
     ]);
-    const view = offerPublicFromRow({ ...offer, status: 'accepted', updated_at: now });
-    const changes: OfferChange[] = [
-      { type: 'accepted', userId: offer.user_id, offer: view },
-      ...rejected.map((o) => ({
-        type: 'rejected' as const,
-        userId: o.user_id,
-        offer: offerPublicFromRow({ ...o, status: 'rejected', updated_at: now }),
-      })),
-    ];
-    await appendOfferEvents(tx, logPosition(cleaning), changes);
     return { view, cleaning };
   });
   deps.notices.publish({ type: 'cleaning:assigned', cleaning: cleaningPublicFromRow(cleaning) });
@@ -180,22 +204,11 @@ export async function cancelOffer(deps: Deps, actor: Actor, cleaningId: number):
     if (!offer) throw domainError('OFFER_NOT_FOUND');
     if (offer.status !== 'accepted') throw domainError('OFFER_NOT_ACCEPTED');
 
-    const now = new Date().toISOString();
     const reopened = offers.filter((o) => o.status === 'rejected');
-    await setStatuses(tx, cleaningId, now, [
-      { userId: offer.user_id, status: 'cancelled' },
-      ...reopened.map((o) => ({ userId: o.user_id, status: 'pending' as const })),
+    const view = await moveOffers(tx, cleaning, [
+      { offer, status: 'cancelled' },
+      ...reopened.map((o) => ({ offer: o, status: 'pending' as const })),
     ]);
-    const view = offerPublicFromRow({ ...offer, status: 'cancelled', updated_at: now });
-    const changes: OfferChange[] = [
-      { type: 'cancelled', userId: offer.user_id, offer: view },
-      ...reopened.map((o) => ({
-        type: 'pending' as const,
-        userId: o.user_id,
-        offer: offerPublicFromRow({ ...o, status: 'pending', updated_at: now }),
-      })),
-    ];
-    await appendOfferEvents(tx, logPosition(cleaning), changes);
     return { view, cleaning };
   });
   deps.notices.publish({ type: 'cleaning:reopened', cleaning: cleaningPublicFromRow(cleaning) });
