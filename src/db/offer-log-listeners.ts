@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Orm } from './orm.ts';
 import { OFFER_LOG_CHANNEL } from './offer-log-channel.ts';
 
+/** After a reconnect, `onReconnected` comes before any payload heard on the new connection. */
 type Listener = {
   start(onPayload: (payload: string) => void, onReconnected: (downSince: Date) => void): Promise<void>;
   stop(): Promise<void>;
@@ -22,8 +23,13 @@ export function postgresOfferLogListener(url: string, logger: Logger): Listener 
 
   async function connect(): Promise<void> {
     const c = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: 3000 });
+    // A notification can arrive in the same read as LISTEN's answer, before this function resumes: it is kept
+    // until the reconnect was reported, so that the relay reads what it missed before it hears anything new.
+    let early: string[] | undefined = [];
     c.on('notification', (msg) => {
-      if (msg.channel === OFFER_LOG_CHANNEL && msg.payload) handlers?.onPayload(msg.payload);
+      if (msg.channel !== OFFER_LOG_CHANNEL || !msg.payload) return;
+      if (early) early.push(msg.payload);
+      else handlers?.onPayload(msg.payload);
     });
     const lost = (err?: Error) => {
       if (client !== c || stopped) return;
@@ -45,6 +51,9 @@ export function postgresOfferLogListener(url: string, logger: Logger): Listener 
       downSince = undefined;
       handlers?.onReconnected(since);
     }
+    const heard = early;
+    early = undefined;
+    for (const payload of heard) handlers?.onPayload(payload);
   }
 
   function schedule(delay = 250) {

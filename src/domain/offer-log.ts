@@ -313,12 +313,24 @@ export async function readEventRange(
   return rows.map(eventFromRow);
 }
 
-/** Every event recorded since `at`, by cleaning and seq (for a node catching up after a lost connection). */
-export async function readEventsSince(em: Em, at: Date): Promise<OfferEventPublic[]> {
-  const rows = await em.find(
-    OfferEvent,
-    { at: { $gte: at } },
-    { orderBy: { cleaningId: 'asc', seq: 'asc' }, limit: 100_000 },
+/** Where a read of the whole log stopped: the next page starts after this event. */
+export type LogPosition = { cleaningId: number; seq: number };
+
+/**
+ * One page of the events recorded since `at`, by cleaning and seq, after `after` (for a node catching up after
+ * a lost connection). A page shorter than `limit` is the last.
+ */
+export async function readEventsSince(
+  em: Em,
+  at: Date,
+  after: LogPosition = { cleaningId: 0, seq: 0 },
+  limit = 10_000,
+): Promise<OfferEventPublic[]> {
+  const rows = await em.execute<EventRow[]>(
+    `select cleaning_id, seq, type, user_id, offer, at from offer_events
+      where at >= ? and (cleaning_id, seq) > (?, ?)
+      order by cleaning_id, seq limit ?`,
+    [at, after.cleaningId, after.seq, limit],
   );
-  return rows.map(offerEventPublic);
+  return rows.map(eventFromRow);
 }

@@ -1,10 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { OfferEventPublic } from '../contract/schemas.ts';
 import { decodeAnnouncement, type OfferLogAnnouncement } from '../db/offer-log-channel.ts';
 import type { Logger } from '../logger.ts';
 import { roomForCleaning, roomForUser } from './rooms.ts';
 import type { IoServer, IoSocket } from './socket-types.ts';
 
-/** Hears committed offer-log appends (PostgreSQL NOTIFY); reports when it had to reconnect. */
+/**
+ * Hears committed offer-log appends (PostgreSQL NOTIFY). After it had to reconnect, it reports so before it
+ * passes on anything heard on the new connection.
+ */
 export type OfferLogListener = {
   start(onPayload: (payload: string) => void, onReconnected: (downSince: Date) => void): Promise<void>;
   stop(): Promise<void>;
@@ -13,7 +17,8 @@ export type OfferLogListener = {
 /** Reads events back from the durable log, for announcements too big to inline and for gaps. */
 export type OfferLogReader = {
   range(cleaningId: number, fromSeq: number, toSeq: number): Promise<OfferEventPublic[]>;
-  since(at: Date): Promise<OfferEventPublic[]>;
+  /** A page of the events recorded since `at`, by cleaning and seq, after `after`; an empty page is the end. */
+  since(at: Date, after?: { cleaningId: number; seq: number }): Promise<OfferEventPublic[]>;
 };
 
 /**
@@ -52,6 +57,9 @@ const MAX_TRACKED_CLEANINGS = 100_000;
 const GATE_TTL_MS = 30_000;
 // A reconnect's catch-up looks this far back before the outage, to cover announcements in flight when it began.
 const CATCH_UP_MARGIN_MS = 10_000;
+// A read that failed (the database is restarting) is tried again after a pause that doubles up to the maximum.
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2_000;
 
 /**
  * Pushes every committed offer event to the sockets on this node that may see it, in seq order per cleaning,
@@ -72,6 +80,11 @@ export function createOfferLogRelay(deps: {
   const firstPushedBySocket = new Map<string, Map<number, number>>();
   const rooms = () => io.of('/').adapter.rooms;
   let sweeper: NodeJS.Timeout | undefined;
+  const stopping = new AbortController();
+  /** Announcements heard while a catch-up runs, in the order heard. */
+  let heldLive: OfferLogAnnouncement[] | undefined;
+  let catchUpFrom: Date | undefined;
+  let catchingUp: Promise<void> | undefined;
 
   function remember(cleaningId: number, seq: number) {
     delivered.delete(cleaningId);
@@ -146,14 +159,29 @@ export function createOfferLogRelay(deps: {
     for (const event of events) deliver(event);
   }
 
+  /**
+   * Runs `read` until it succeeds or the relay stops. Dropping a failed announcement is not an option: sockets
+   * already pushed a later event of the cleaning are only resynced from the point of that push on.
+   */
+  async function retrying<T>(what: string, context: object, read: () => Promise<T>): Promise<T> {
+    for (let delay = RETRY_FIRST_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      try {
+        return await read();
+      } catch (err) {
+        if (stopping.signal.aborted) throw err;
+        logger.warn({ err, ...context, retryInMs: delay }, `${what} failed; retrying`);
+        await sleep(delay, undefined, { signal: stopping.signal });
+      }
+    }
+  }
+
   function enqueue(announcement: OfferLogAnnouncement) {
     const { cleaningId } = announcement;
     const previous = queues.get(cleaningId) ?? Promise.resolve();
     const next = previous
-      .then(() => process(announcement))
+      .then(() => retrying('pushing offer events', { cleaningId }, () => process(announcement)))
       .catch((err: unknown) => {
-        // The log still has it: clients recover it through their resync.
-        logger.warn({ err, cleaningId }, 'could not push offer events');
+        if (!stopping.signal.aborted) logger.error({ err, cleaningId }, 'could not push offer events');
       })
       .finally(() => {
         if (queues.get(cleaningId) === next) queues.delete(cleaningId);
@@ -161,19 +189,57 @@ export function createOfferLogRelay(deps: {
     queues.set(cleaningId, next);
   }
 
-  async function catchUp(downSince: Date) {
-    const events = await reader.since(new Date(downSince.getTime() - CATCH_UP_MARGIN_MS));
-    const byCleaning = new Map<number, OfferEventPublic[]>();
-    for (const e of events) {
-      const list = byCleaning.get(e.cleaning_id) ?? [];
-      list.push(e);
-      byCleaning.set(e.cleaning_id, list);
+  function hear(payload: string) {
+    const announcement = decodeAnnouncement(payload);
+    if (!announcement) return;
+    if (heldLive) heldLive.push(announcement);
+    else enqueue(announcement);
+  }
+
+  /**
+   * After the listener was deaf, reads from the log what it may have missed, then lets the live announcements
+   * heard meanwhile through. They must wait: one processed first for a cleaning this node had not pushed yet
+   * would become its starting point, and the missed events before it would be dropped as already pushed.
+   */
+  function reconnected(downSince: Date) {
+    heldLive ??= [];
+    if (!catchUpFrom || downSince < catchUpFrom) catchUpFrom = downSince;
+    if (!catchingUp) {
+      catchingUp = catchUp()
+        .catch((err: unknown) => {
+          if (!stopping.signal.aborted) logger.error({ err }, 'offer log catch-up failed');
+        })
+        .finally(() => {
+          catchingUp = undefined;
+          const live = heldLive ?? [];
+          heldLive = undefined;
+          if (!stopping.signal.aborted) for (const announcement of live) enqueue(announcement);
+        });
     }
-    for (const [cleaningId, list] of byCleaning) enqueue({ cleaningId, events: list });
-    logger.info(
-      { events: events.length, cleanings: byCleaning.size },
-      'offer log relay caught up after reconnect',
-    );
+  }
+
+  async function catchUp() {
+    // Another reconnect during a read asks for one more read from its own start.
+    while (catchUpFrom) {
+      const from = new Date(catchUpFrom.getTime() - CATCH_UP_MARGIN_MS);
+      catchUpFrom = undefined;
+      let count = 0;
+      let page: OfferEventPublic[] = [];
+      do {
+        const last = page.at(-1);
+        const after = last && { cleaningId: last.cleaning_id, seq: last.seq };
+        page = await retrying('offer log catch-up', {}, () => reader.since(from, after));
+        count += page.length;
+        const byCleaning = new Map<number, OfferEventPublic[]>();
+        for (const e of page) {
+          const list = byCleaning.get(e.cleaning_id) ?? [];
+          list.push(e);
+          byCleaning.set(e.cleaning_id, list);
+        }
+        for (const [cleaningId, events] of byCleaning) enqueue({ cleaningId, events });
+      } while (page.length > 0);
+      logger.info({ events: count }, 'offer log relay caught up after reconnect');
+    }
   }
 
   function sweep() {
@@ -192,21 +258,14 @@ export function createOfferLogRelay(deps: {
 
   return {
     async start() {
-      await listener.start(
-        (payload) => {
-          const announcement = decodeAnnouncement(payload);
-          if (announcement) enqueue(announcement);
-        },
-        (downSince) => {
-          catchUp(downSince).catch((err: unknown) => logger.warn({ err }, 'offer log catch-up failed'));
-        },
-      );
+      await listener.start(hear, reconnected);
       sweeper = setInterval(sweep, 5_000).unref();
     },
     async stop() {
       clearInterval(sweeper);
+      stopping.abort();
       await listener.stop();
-      await Promise.allSettled([...queues.values()]);
+      await Promise.allSettled([catchingUp, ...queues.values()]);
     },
     hold(socket, cleaningId) {
       let perCleaning = gates.get(cleaningId);

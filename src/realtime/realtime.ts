@@ -66,7 +66,7 @@ export function createRealtime(options: {
       : pgliteOfferLogListener(orm),
     reader: {
       range: (cleaningId, from, to) => readEventRange(fork(), cleaningId, from, to),
-      since: (at) => readEventsSince(fork(), at),
+      since: (at, after) => readEventsSince(fork(), at, after),
     },
   });
   const commands = createCommandRunner({
