@@ -64,26 +64,48 @@ export async function appendOfferEvents(
 /** Who may read a cleaning's log, and how much of it. */
 export type LogAccess = { role: 'owner' } | { role: 'offerer'; userId: number };
 
-type LogHead = { owner: number; last_seq: string | number; offered: boolean };
+type LogHeadRow = { id: number; owner: number; last_seq: string | number; offered: boolean };
+/** A log's last seq, and how much of it the actor may read (`undefined`: none of it). */
+type LogHead = { seq: number; access: LogAccess | undefined };
+
+/** The heads of several cleanings' logs, for the actor; a cleaning that does not exist is absent. */
+async function readLogHeads(em: Em, actor: Actor, cleaningIds: number[]): Promise<Map<number, LogHead>> {
+  const ids = [...new Set(cleaningIds.filter((id) => id <= MAX_DB_ID))];
+  if (ids.length === 0) return new Map();
+  const rows = await em.execute<LogHeadRow[]>(
+    `select c.id, c.owner, c.last_seq,
+            exists (select 1 from offer_events e where e.cleaning_id = c.id and e.user_id = ?) as offered
+       from cleanings c where c.id = any(?::int[])`,
+    [actor.id, intArray(ids)],
+  );
+  return new Map(
+    rows.map((row) => {
+      // Anyone who ever offered may read the events about their own offer, even after rescinding it.
+      const access: LogAccess | undefined =
+        row.owner === actor.id
+          ? { role: 'owner' }
+          : row.offered
+            ? { role: 'offerer', userId: actor.id }
+            : undefined;
+      return [row.id, { seq: Number(row.last_seq), access }];
+    }),
+  );
+}
 
 async function readLogHead(
   em: Em,
   actor: Actor,
   cleaningId: number,
 ): Promise<{ access: LogAccess; seq: number }> {
-  if (cleaningId > MAX_DB_ID) throw domainError('CLEANING_NOT_FOUND');
-  const [head] = await em.execute<LogHead[]>(
-    `select c.owner, c.last_seq,
-            exists (select 1 from offer_events e where e.cleaning_id = c.id and e.user_id = ?) as offered
-       from cleanings c where c.id = ?`,
-    [actor.id, cleaningId],
-  );
+  const head = (await readLogHeads(em, actor, [cleaningId])).get(cleaningId);
   if (!head) throw domainError('CLEANING_NOT_FOUND');
-  if (head.owner === actor.id) return { access: { role: 'owner' }, seq: Number(head.last_seq) };
-  // Anyone who ever offered may read the events about their own offer, even after rescinding it.
-  if (head.offered) return { access: { role: 'offerer', userId: actor.id }, seq: Number(head.last_seq) };
-  throw domainError('EVENTS_FORBIDDEN');
+  if (!head.access) throw domainError('EVENTS_FORBIDDEN');
+  return { access: head.access, seq: head.seq };
 }
+
+/** How far a read goes: the log's head, or just before `before` when that event is already on its way. */
+const readableUpTo = (seq: number, before: number | undefined) =>
+  before === undefined ? seq : Math.min(seq, before - 1);
 
 /** Whether the actor may read the cleaning's log, and how much: 404 if it does not exist, 403 if not at all. */
 export async function readLogAccess(
@@ -114,7 +136,7 @@ export async function readVisibleEvents(
   { limit = MAX_EVENTS_PER_READ, before }: { limit?: number; before?: number } = {},
 ): Promise<VisibleEvents & { access: LogAccess }> {
   const { access, seq } = await readLogHead(deps.em, actor, cleaningId);
-  const upTo = before === undefined ? seq : Math.min(seq, before - 1);
+  const upTo = readableUpTo(seq, before);
   if (since >= upTo) return { events: [], seq, more: false, coveredUpTo: upTo, access };
   const rows = await deps.em.find(
     OfferEvent,
@@ -148,21 +170,16 @@ export async function readMissedEvents(
   more: boolean;
   cursors: { cleaningId: number; coveredUpTo: number }[];
 }> {
-  const ids = [...new Set(cursors.map((c) => c.cleaningId).filter((id) => id <= MAX_DB_ID))];
-  if (ids.length === 0) return { events: [], more: false, cursors: [] };
-  const heads = await deps.em.execute<(LogHead & { id: number })[]>(
-    `select c.id, c.owner, c.last_seq,
-            exists (select 1 from offer_events e where e.cleaning_id = c.id and e.user_id = ?) as offered
-       from cleanings c where c.id = any(?::int[])`,
-    [actor.id, intArray(ids)],
+  const heads = await readLogHeads(
+    deps.em,
+    actor,
+    cursors.map((c) => c.cleaningId),
   );
-  const headById = new Map(heads.map((h) => [h.id, h]));
   const readable = cursors.flatMap((cursor) => {
-    const head = headById.get(cursor.cleaningId);
-    if (!head || (head.owner !== actor.id && !head.offered)) return [];
-    const seq = Number(head.last_seq);
-    const upTo = cursor.before === undefined ? seq : Math.min(seq, cursor.before - 1);
-    return [{ ...cursor, upTo, onlyUserId: head.owner === actor.id ? 0 : actor.id }];
+    const head = heads.get(cursor.cleaningId);
+    if (!head?.access) return [];
+    const upTo = readableUpTo(head.seq, cursor.before);
+    return [{ ...cursor, upTo, onlyUserId: head.access.role === 'offerer' ? head.access.userId : 0 }];
   });
   const wanted = readable.filter((c) => c.since < c.upTo);
   const rows =
