@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { createTokenService } from './domain/tokens.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { memoryLoginGuard, redisLoginGuard } from './http/login-guard.ts';
 import { answerUnreadableRequests } from './http/unreadable-requests.ts';
+import { guardRequestListeners } from './http/request-guard.ts';
 import type { RouteTable } from './http/route-table.ts';
 import { registerCleaningRoutes } from './http/routes/cleanings.ts';
 import { registerOfferRoutes } from './http/routes/offers.ts';
@@ -49,6 +50,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const tokens = createTokenService(config.secretKey, config.accessTokenExpireMinutes);
   const httpServer = createServer();
   answerUnreadableRequests(httpServer);
+  // The REST app's listener must exist before socket.io attaches: engine.io then takes it over and hands it
+  // only what is not on its own path, so that nothing but engine.io ever answers a `/socket.io/` request.
+  let restApp: RequestListener | undefined;
+  httpServer.on('request', (req, res) => {
+    if (restApp) restApp(req, res);
+    else res.writeHead(503).end();
+  });
 
   let notices: NoticeSink = { publish() {} };
   const depsFor = (em: Em): Deps => ({ em, tokens, notices });
@@ -101,7 +109,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     dashboardDir: existsSync(DASHBOARD_DIR) ? DASHBOARD_DIR : undefined,
   });
-  httpServer.on('request', httpApp);
+  restApp = httpApp;
+  guardRequestListeners(httpServer, logger);
 
   const app: App = {
     httpServer,

@@ -49,4 +49,7 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// Every request, command and handshake already answers its own failures; what still escapes (a callback of a
+// library, say) is logged and the node stays up, so that no input from outside can stop it.
 process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));
+process.on('uncaughtException', (err) => app.logger.error({ err }, 'uncaught exception'));

@@ -98,6 +98,8 @@ function cors(allowed: readonly string[]): RequestHandler {
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Express's last-resort handler prints stacks outside production; nothing internal may reach a client.
+  app.set('env', 'production');
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestIds(), securityHeaders(), accessLog(options.logger), cors(options.corsOrigins));
