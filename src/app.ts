@@ -85,6 +85,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     routes,
     logger,
     corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
     version: packageJson.version,
     openUnitOfWork: (req, _res, next) => {
       forks.set(req, orm.em.fork() as Em);

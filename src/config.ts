@@ -1,9 +1,46 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
+
+/** Express's names for whole ranges of private addresses. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const max = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+}
+
+/**
+ * Off (`false`), a number of proxy hops to trust, or the addresses and CIDR ranges of trusted proxies. Trusting
+ * every hop (`true`) is refused: any client could then choose its own address with `X-Forwarded-For`.
+ */
+const trustProxySchema = z
+  .string()
+  .trim()
+  .transform((value, ctx): false | number | string[] => {
+    if (value === 'false' || value === '0') return false;
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops <= 32) return hops;
+    }
+    const entries = value.split(',').map((e) => e.trim());
+    const bad = entries.filter((e) => !isProxyAddress(e));
+    if (bad.length === 0) return entries;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a hop count (1-32) or comma-separated addresses/CIDRs (or loopback, linklocal, uniquelocal); bad: ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+    });
+    return z.NEVER;
+  });
 
 const envSchema = z.object({
   PORT: portSchema.default(3000),
@@ -30,6 +67,7 @@ const envSchema = z.object({
     .default(60 * 24 * 7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: z.string().default(''),
+  TRUST_PROXY: trustProxySchema.default(false),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOGIN_IP_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
@@ -62,6 +100,11 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** Origins allowed by CORS (REST and socket.io). Empty means same-origin only. */
   corsOrigins: readonly string[];
+  /**
+   * Which peers may tell us the client's address through `X-Forwarded-For`: off, a hop count, or the proxies'
+   * addresses. It decides `req.ip`, and so every per-IP limit.
+   */
+  trustProxy: false | number | readonly string[];
   /** Login attempts allowed per email, and per client IP, in each window. */
   loginRateLimit: number;
   loginIpRateLimit: number;
@@ -127,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((o) => o.trim())
         .filter(Boolean),
     ),
+    trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze([...e.TRUST_PROXY]) : e.TRUST_PROXY,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     loginIpRateLimit: e.LOGIN_IP_RATE_LIMIT,
     loginRateWindowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,

@@ -13,6 +13,8 @@ export type HttpAppOptions = {
   deps: HttpDeps;
   logger: Logger;
   corsOrigins: readonly string[];
+  /** Express's `trust proxy`: off, a hop count, or the trusted proxies' addresses and ranges. */
+  trustProxy: false | number | readonly string[];
   version: string;
   /** Opens the request's unit of work (an ORM fork) before anything else runs. */
   openUnitOfWork: RequestHandler;
@@ -102,6 +104,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('env', 'production');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', Array.isArray(options.trustProxy) ? [...options.trustProxy] : options.trustProxy);
   app.use(requestIds(), securityHeaders(), accessLog(options.logger), cors(options.corsOrigins));
 
   app.get('/healthz', (_req, res) => {

@@ -266,6 +266,42 @@ describe('login rate limits', () => {
     }
   });
 
+  it.each([
+    ['the proxy is named (TRUST_PROXY=loopback)', 'loopback'],
+    ['one hop is trusted (TRUST_PROXY=1)', '1'],
+  ])('limits each client behind a trusted proxy by its forwarded address, when %s', async (_name, trust) => {
+    const limited = await startServer({
+      env: {
+        TRUST_PROXY: trust,
+        LOGIN_RATE_LIMIT: '1000',
+        LOGIN_IP_RATE_LIMIT: '2',
+        LOGIN_RATE_WINDOW_SECONDS: '30',
+      },
+    });
+    try {
+      const api = new Api(limited.url);
+      const user = await makeUser(limited.url);
+      // The proxy appends the address it saw; whatever the client wrote before it is not believed.
+      const from = (client: string, claimed = '192.0.2.77') => ({
+        'x-forwarded-for': `${claimed}, ${client}`,
+      });
+      for (const claimed of ['192.0.2.1', '192.0.2.2']) {
+        const res = await login(api, `${uniqueName()}@example.io`, 'x', from('203.0.113.10', claimed));
+        expect(res.status).toBe(401);
+      }
+      expectRateLimited(await login(api, user.email, user.password, from('203.0.113.10', '192.0.2.3')), 30);
+      // Another client behind the same proxy keeps its own count.
+      expect((await login(api, user.email, user.password, from('203.0.113.11'))).status).toBe(200);
+      // The limited client cannot escape by claiming the other's address first.
+      expectRateLimited(
+        await login(api, user.email, user.password, from('203.0.113.10', '203.0.113.11')),
+        30,
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('counts only attempts that reach a password check, and no other route', async () => {
     const limited = await startServer({ env: { LOGIN_RATE_LIMIT: '2', LOGIN_IP_RATE_LIMIT: '2' } });
     try {

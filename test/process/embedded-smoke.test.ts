@@ -99,6 +99,17 @@ describe('configuration', () => {
     expect(output).toMatch(/^invalid configuration: PORT: .*ACCESS_TOKEN_EXPIRE_MINUTES: /);
   });
 
+  it('refuses a TRUST_PROXY that is neither a hop count nor a list of addresses', async () => {
+    for (const value of ['true', '10.0.0.0/33', 'loopback, proxy.example', '-1']) {
+      const { code, output } = await runToFailure({
+        TRUST_PROXY: value,
+        DATA_DIR: join(tmpdir(), 'never-used'),
+      });
+      expect(code).toBe(1);
+      expect(output.trim()).toMatch(/^invalid configuration: TRUST_PROXY: must be a hop count/);
+    }
+  });
+
   it('requires SECRET_KEY when running on PostgreSQL', async () => {
     const { code, output } = await runToFailure({ DATABASE_URL: 'postgres://127.0.0.1:1/none' });
     expect(code).toBe(1);
