@@ -18,7 +18,7 @@ export {
   type PhreshSocket,
 } from './phresh-client.ts';
 export { describeDetail, PhreshError, type PhreshErrorCode } from './phresh-error.ts';
-export type { FeedPage, NewCleaning, NewUser } from './rest-api.ts';
+export type { CleaningUpdate, FeedPage, NewCleaning, NewUser, ProfileUpdate } from './rest-api.ts';
 export type {
   CleaningFeedItem,
   CleaningPublic,
@@ -27,6 +27,7 @@ export type {
   OfferEventPublic,
   OfferPublic,
   OfferStatus,
+  ProfilePublic,
   UserPublic,
   UserSummary,
   ValidationIssue,

@@ -3,17 +3,24 @@ import type {
   AccessToken,
   CleaningFeedItem,
   CleaningPublic,
+  cleaningUpdateSchema,
   MyOffer,
   newCleaningSchema,
   newUserSchema,
   OfferEventPublic,
   OfferPublic,
+  ProfilePublic,
+  profileUpdateSchema,
   UserPublic,
 } from '../../src/contract/schemas.ts';
 import { codeForRestError, PhreshError } from './phresh-error.ts';
 
 /** What `createCleaning` accepts: the contract's input (prices may be numeric strings, as the API allows). */
 export type NewCleaning = z.input<typeof newCleaningSchema>;
+/** What `updateCleaning` accepts: the fields to change. */
+export type CleaningUpdate = z.input<typeof cleaningUpdateSchema>;
+/** What `updateProfile` accepts: the fields to change (`null` clears one). */
+export type ProfileUpdate = z.input<typeof profileUpdateSchema>;
 /** What `register` accepts. */
 export type NewUser = z.input<typeof newUserSchema>;
 /** A page of the job board: up to `page_chunk_size` items older than the cursor (the last item's timestamp and id). */
@@ -75,10 +82,23 @@ export function createRestApi(baseUrl: string, auth: RestAuth) {
         auth: false,
       }),
     me: () => call<UserPublic>('/api/users/me/'),
+    myProfile: () => call<ProfilePublic>('/api/profiles/me/'),
+    /** A user's profile; the email only on your own. */
+    profile: (username: string) => call<ProfilePublic>(`/api/profiles/${encodeURIComponent(username)}/`),
+    updateProfile: (update: ProfileUpdate) =>
+      call<ProfilePublic>('/api/profiles/me/', { method: 'PUT', json: { profile_update: update } }),
+    /** Deactivates the account; its sessions close and the token stops working. */
+    deactivate: (username: string) =>
+      call<UserPublic>(`/api/users/${encodeURIComponent(username)}/deactivate/`, { method: 'POST' }),
     myCleanings: () => call<CleaningPublic[]>('/api/cleanings/'),
     cleaning: (cleaningId: number) => call<CleaningPublic>(`/api/cleanings/${cleaningId}/`),
     createCleaning: (cleaning: NewCleaning) =>
       call<CleaningPublic>('/api/cleanings/', { method: 'POST', json: { new_cleaning: cleaning } }),
+    updateCleaning: (cleaningId: number, update: CleaningUpdate) =>
+      call<CleaningPublic>(`/api/cleanings/${cleaningId}/`, {
+        method: 'PUT',
+        json: { cleaning_update: update },
+      }),
     deleteCleaning: (cleaningId: number) =>
       call<number>(`/api/cleanings/${cleaningId}/`, { method: 'DELETE' }),
     feed: (page: FeedPage = {}) => {
