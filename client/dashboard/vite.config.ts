@@ -2,6 +2,7 @@
 // `npm run dev:dashboard` serves it with hot reload, proxying the API and socket to a server on port 3000.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { bundleBudget } from './bundle-budget.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const repository = fileURLToPath(new URL('../..', import.meta.url));
@@ -10,6 +11,7 @@ export default defineConfig({
   root,
   base: '/',
   publicDir: 'public',
+  plugins: [bundleBudget()],
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: true },
   server: {
     fs: { allow: [repository] },

@@ -103,6 +103,27 @@ export async function waitForStatus(row: Locator, status: OfferStatus): Promise<
   if (text !== status) throw new Error(`the badge says "${text}" for status ${status}`);
 }
 
+/** Answers the open confirmation dialog with the button named `choice`, and waits until it is gone. */
+export async function confirmIn(page: Page, choice: string): Promise<void> {
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: choice, exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+/** On a phone, picks a list on the cleaner's sticky switcher ("Job board" or "My offers"). */
+export async function showOnPhone(page: Page, list: 'Job board' | 'My offers'): Promise<void> {
+  const button = page.locator('.switcher button', { hasText: list });
+  await button.click();
+  await page.locator(`.switcher button[aria-pressed="true"]`, { hasText: list }).waitFor();
+}
+
+/** The error shown under the field labelled `label`, once there is one. */
+export async function fieldError(page: Page, label: string): Promise<string> {
+  const error = page.locator('label.field', { has: page.getByLabel(label) }).locator('.field-error');
+  await error.waitFor();
+  return (await error.textContent()) ?? '';
+}
+
 /** Waits for an alert on the page that shows `detail`, and returns its whole text. */
 export async function waitForAlert(page: Page, detail: string): Promise<string> {
   const alert = page.getByRole('alert').filter({ hasText: detail });

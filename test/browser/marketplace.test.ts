@@ -7,6 +7,8 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 import { launchChromium } from './chromium.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
 import {
+  DESKTOP,
+  fieldError,
   isSameDocument,
   jobCard,
   markDocument,
@@ -15,7 +17,9 @@ import {
   ownerCard,
   ownerRow,
   PHONE,
+  confirmIn,
   saveScreenshot,
+  showOnPhone,
   signedIn,
   waitForAlert,
   waitForConnection,
@@ -97,21 +101,25 @@ describe('the dashboard', () => {
     await waitForStatus(myOfferRow(amy.page, cleaningId), 'pending');
     await jobCard(ben.page, cleaningId).getByRole('button', { name: 'Make an offer' }).click();
     await waitForStatus(ownerRow(owner.page, cleaningId, 'ben_sparkle'), 'pending');
-    await waitForStatus(myOfferRow(ben.page, cleaningId), 'pending');
     await waitForStatus(jobCard(ben.page, cleaningId), 'pending');
+    // On the phone, "My offers" is one tap away on the sticky switcher.
+    await showOnPhone(ben.page, 'My offers');
+    await waitForStatus(myOfferRow(ben.page, cleaningId), 'pending');
 
-    // The owner accepts Amy: Amy sees "accepted", Ben "rejected", and the owner both.
+    // The owner accepts Amy, once sure: Amy sees "accepted", Ben "rejected", and the owner both.
     await ownerRow(owner.page, cleaningId, 'amy_cleans').getByRole('button', { name: 'Accept' }).click();
+    await confirmIn(owner.page, 'Accept offer');
     await waitForStatus(myOfferRow(amy.page, cleaningId), 'accepted');
     await waitForStatus(myOfferRow(ben.page, cleaningId), 'rejected');
     await waitForStatus(ownerRow(owner.page, cleaningId, 'amy_cleans'), 'accepted');
     await waitForStatus(ownerRow(owner.page, cleaningId, 'ben_sparkle'), 'rejected');
     await ownerCard(owner.page, cleaningId).getByText('Assigned to amy_cleans').waitFor();
+    expect(await myOfferRow(ben.page, cleaningId).getByRole('button').count()).toBe(0);
     // The job board hears that the job was assigned: Ben's card is marked taken, next to his rejected offer.
+    await showOnPhone(ben.page, 'Job board');
     await waitForStatus(jobCard(ben.page, cleaningId), 'rejected');
     await ben.page.locator(`article.job.taken[data-cleaning-id="${cleaningId}"]`).waitFor();
-    await myOfferRow(amy.page, cleaningId).getByRole('button', { name: 'Cancel' }).waitFor();
-    expect(await myOfferRow(ben.page, cleaningId).getByRole('button').count()).toBe(0);
+    await myOfferRow(amy.page, cleaningId).getByRole('button', { name: 'Back out of job' }).waitFor();
 
     // A second job with an offer, for pictures that show more than one state.
     const second = await new Api(server.url).post('/api/users/login/token/', {
@@ -127,19 +135,25 @@ describe('the dashboard', () => {
     await saveScreenshot(owner.page, 'owner-view');
     await saveScreenshot(amy.page, 'cleaner-view');
     await saveScreenshot(ben.page, 'cleaner-view-phone');
+    await owner.page.setViewportSize(PHONE);
+    await saveScreenshot(owner.page, 'owner-view-phone');
+    await owner.page.setViewportSize(DESKTOP);
 
-    // Amy cancels: her offer is cancelled, and Ben's rejected offer is pending again, on every page.
-    await myOfferRow(amy.page, cleaningId).getByRole('button', { name: 'Cancel' }).click();
+    // Amy backs out, once sure: her offer is cancelled, and Ben's rejected offer is pending again, on every page.
+    await myOfferRow(amy.page, cleaningId).getByRole('button', { name: 'Back out of job' }).click();
+    await confirmIn(amy.page, 'Back out of job');
     await waitForStatus(myOfferRow(amy.page, cleaningId), 'cancelled');
+    await showOnPhone(ben.page, 'My offers');
     await waitForStatus(myOfferRow(ben.page, cleaningId), 'pending');
     await waitForStatus(ownerRow(owner.page, cleaningId, 'amy_cleans'), 'cancelled');
     await waitForStatus(ownerRow(owner.page, cleaningId, 'ben_sparkle'), 'pending');
-    await myOfferRow(ben.page, cleaningId).getByRole('button', { name: 'Rescind' }).waitFor();
+    await myOfferRow(ben.page, cleaningId).getByRole('button', { name: 'Withdraw offer' }).waitFor();
 
-    // Ben rescinds his offer on the phone: it leaves his list and the owner's table.
-    await myOfferRow(ben.page, cleaningId).getByRole('button', { name: 'Rescind' }).click();
+    // Ben withdraws his offer on the phone: it leaves his list and the owner's table.
+    await myOfferRow(ben.page, cleaningId).getByRole('button', { name: 'Withdraw offer' }).click();
     await myOfferRow(ben.page, cleaningId).waitFor({ state: 'detached' });
     await ownerRow(owner.page, cleaningId, 'ben_sparkle').waitFor({ state: 'detached' });
+    await showOnPhone(ben.page, 'Job board');
     await jobCard(ben.page, cleaningId).getByRole('button', { name: 'Make an offer' }).waitFor();
 
     for (const person of [owner, amy, ben]) {
@@ -154,23 +168,24 @@ describe('the dashboard', () => {
     const owner = await signedIn(browser, server.url, ownerUser, 'owner');
     people.push(owner);
 
-    // A REST command: the server's validation, word for word.
+    // A REST command's validation: shown at its field, in plain words.
     await owner.page.getByLabel('Job title').fill('Balcony');
     await owner.page.getByLabel('Price (USD)').fill('0');
     await owner.page.getByRole('button', { name: 'Post job' }).click();
-    expect(await waitForAlert(owner.page, 'price: ensure this value is greater than 0')).toContain(
-      'Could not post the job',
-    );
+    await expect.poll(() => owner.page.getByLabel('Price (USD)').getAttribute('aria-invalid')).toBe('true');
+    expect(await fieldError(owner.page, 'Price (USD)')).toBe('Enter a price above $0.');
 
     // A socket command: an offer that arrives after the job was assigned cannot be accepted.
     const cleaning = await makeCleaningAs(ownerUser);
     await first.api.post(`/api/cleanings/${cleaning}/offers/`);
     await waitForStatus(ownerRow(owner.page, cleaning, first.username), 'pending');
     await ownerRow(owner.page, cleaning, first.username).getByRole('button', { name: 'Accept' }).click();
+    await confirmIn(owner.page, 'Accept offer');
     await waitForStatus(ownerRow(owner.page, cleaning, first.username), 'accepted');
     await late.api.post(`/api/cleanings/${cleaning}/offers/`);
     await waitForStatus(ownerRow(owner.page, cleaning, late.username), 'pending');
     await ownerRow(owner.page, cleaning, late.username).getByRole('button', { name: 'Accept' }).click();
+    await confirmIn(owner.page, 'Accept offer');
     expect(await waitForAlert(owner.page, 'That cleaning job already has an accepted offer.')).toContain(
       'Could not accept the offer',
     );

@@ -10,6 +10,7 @@ import { freePort } from '../sdk/sdk-clients.ts';
 import { launchChromium } from './chromium.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
 import {
+  confirmIn,
   isSameDocument,
   jobCard,
   myOfferRow,
@@ -20,6 +21,8 @@ import {
   waitForStatus,
   type Person,
 } from './dashboard-page.ts';
+
+const OFFLINE_TEXT = 'You are offline. Actions are paused until the connection is back.';
 
 let browser: Browser;
 let db: TestDatabase;
@@ -108,17 +111,24 @@ describe('when the connection drops', () => {
     await ownerRow(owner.page, cleaning.id, benUser!.username)
       .getByRole('button', { name: 'Accept' })
       .click();
+    await confirmIn(owner.page, 'Accept offer');
     await waitForStatus(ownerRow(owner.page, cleaning.id, amyUser!.username), 'rejected');
 
-    // Amy's page cannot know yet; what she tries fails with a reason she can read.
+    // Amy's page cannot know yet, and says so in one sentence: her buttons wait for the connection.
     await waitForStatus(myOfferRow(amy.page, cleaning.id), 'pending');
-    await myOfferRow(amy.page, cleaning.id).getByRole('button', { name: 'Rescind' }).click();
-    expect(await waitForAlert(amy.page, 'You are offline. Try again once the connection is back.')).toContain(
-      'Could not rescind the offer',
-    );
+    const withdraw = myOfferRow(amy.page, cleaning.id).getByRole('button', { name: 'Withdraw offer' });
+    expect(await withdraw.isDisabled()).toBe(true);
+    expect(await amy.page.locator('.offline-notice').textContent()).toBe(OFFLINE_TEXT);
+    // A click that raced the drop still fails in the same words.
+    await withdraw.evaluate((button) => ((button as HTMLButtonElement).disabled = false));
+    await withdraw.click();
+    expect(await waitForAlert(amy.page, OFFLINE_TEXT)).toContain('Could not withdraw the offer');
 
     await amy.context.setOffline(false);
     await waitForConnection(amy.page, 'live');
+    // Once the badge is green, nothing on the page says otherwise.
+    expect(await amy.page.locator('.offline-notice').isVisible()).toBe(false);
+    expect(await amy.page.getByRole('alert').count()).toBe(0);
     await waitForStatus(myOfferRow(amy.page, cleaning.id), 'rejected');
     expect(await myOfferRow(amy.page, cleaning.id).getByRole('button').count()).toBe(0);
     expect(await isSameDocument(amy.page)).toBe(true);

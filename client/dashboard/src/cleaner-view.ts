@@ -1,7 +1,9 @@
 import type { CleaningFeedItem, CleaningPublic, MyOfferView, PhreshClient } from 'phresh-live/client';
 import type { Alerts } from './alerts.ts';
-import { fill, h, reconcile, whileBusy } from './elements.ts';
-import { CLEANING_TYPE_LABELS, formatPrice, formatTime, STATUS_HINTS } from './formatting.ts';
+import { confirmAction } from './confirm-dialog.ts';
+import { fill, h, loadFailed, NEEDS_LIVE, reconcile, skeleton, whileBusy } from './elements.ts';
+import { CLEANING_TYPE_LABELS, formatPrice, formatTime, statusHint, statusLabel } from './formatting.ts';
+import { profileLink } from './public-profile.ts';
 
 /** A job on the board: from the feed (with its owner's name) or pushed live (owner id only). */
 type Job = CleaningPublic & { ownerName?: string; postedAt: string; taken?: boolean };
@@ -10,17 +12,22 @@ const PAGE = 20;
 
 /**
  * The cleaner's side: the live job board (new jobs appear without a reload), an offer button on each job, and
- * "my offers" with live statuses and Cancel/Rescind buttons.
+ * "my offers" with live statuses and buttons to withdraw an offer or back out of a job. On a phone the two
+ * lists are behind a sticky switcher, so that "My offers" is one tap away.
  */
 export function createCleanerView(
   client: PhreshClient,
   alerts: Alerts,
+  notify: (text: string) => void,
 ): { element: HTMLElement; start(): Promise<void> } {
   const jobs = new Map<number, Job>();
+  let loaded = false;
   const board = h('div', { class: 'stack', 'data-testid': 'job-board' });
+  const boardLoading = skeleton('Loading the job board…');
+  const offersLoading = skeleton('Loading your offers…', 2);
   const boardEmpty = h(
     'p',
-    { class: 'empty' },
+    { class: 'empty', hidden: true },
     'No jobs on the board yet. New ones appear here the moment they are posted.',
   );
   const more: HTMLButtonElement = h(
@@ -29,19 +36,25 @@ export function createCleanerView(
       class: 'btn btn-ghost btn-block',
       type: 'button',
       hidden: true,
+      [NEEDS_LIVE]: true,
       onclick: () => whileBusy(more, () => loadPage(true)),
     },
     'Show older jobs',
   );
   const offersList = h('ul', { class: 'offer-list', 'data-testid': 'my-offers' });
-  const offersEmpty = h('p', { class: 'empty' }, 'No offers yet. Pick a job on the board and make an offer.');
+  const offersEmpty = h(
+    'p',
+    { class: 'empty', hidden: true },
+    'No offers yet. Pick a job on the board and make an offer.',
+  );
 
   const fromFeed = (item: CleaningFeedItem): Job => ({
     ...item,
     owner: item.owner.id,
     ownerName: item.owner.username,
     postedAt: item.created_at,
-    taken: jobs.get(item.id)?.taken,
+    // A cleaning `status` (open, assigned, …), once the API sends one, says the same as the assigned pushes.
+    taken: jobs.get(item.id)?.taken ?? takenByStatus(item),
   });
 
   async function loadPage(older: boolean) {
@@ -58,18 +71,24 @@ export function createCleanerView(
 
   function renderBoard() {
     const items = [...jobs.values()].sort(byNewest);
-    boardEmpty.hidden = items.length > 0;
+    boardLoading.hidden = loaded || items.length > 0;
+    boardEmpty.hidden = !loaded || items.length > 0;
     reconcile(board, items, (j) => String(j.id), createJobCard, updateJobCard);
   }
 
   function createJobCard(job: Job): HTMLElement {
     return h(
       'article',
-      { class: 'card job', 'data-cleaning-id': job.id },
+      { class: 'card job', 'data-cleaning-id': job.id, 'aria-labelledby': `board-job-${job.id}` },
       h(
         'header',
         { class: 'card-header' },
-        h('div', null, h('h3', { class: 'card-title' }), h('p', { class: 'card-meta' })),
+        h(
+          'div',
+          null,
+          h('h3', { class: 'card-title', id: `board-job-${job.id}` }),
+          h('p', { class: 'card-meta' }),
+        ),
         h('span', { class: 'price' }),
       ),
       h('p', { class: 'card-description' }),
@@ -79,9 +98,11 @@ export function createCleanerView(
 
   function updateJobCard(card: HTMLElement, job: Job) {
     card.querySelector('.card-title')!.textContent = job.name;
-    const by = job.owner === client.user?.id ? ' by you' : job.ownerName ? ` by ${job.ownerName}` : '';
-    card.querySelector('.card-meta')!.textContent =
-      `${CLEANING_TYPE_LABELS[job.cleaning_type]} · posted ${formatTime(job.postedAt)}${by}`;
+    const meta = card.querySelector<HTMLElement>('.card-meta')!;
+    const what = `${CLEANING_TYPE_LABELS[job.cleaning_type] ?? job.cleaning_type} · posted ${formatTime(job.postedAt)}`;
+    if (job.owner === client.user?.id) fill(meta, `${what} by you`);
+    else if (job.ownerName) fill(meta, `${what} by `, profileLink(client, job.ownerName));
+    else fill(meta, what);
     card.querySelector('.price')!.textContent = formatPrice(job.price);
     const description = card.querySelector<HTMLElement>('.card-description')!;
     description.textContent = job.description ?? '';
@@ -109,6 +130,7 @@ export function createCleanerView(
           class: 'btn btn-primary',
           type: 'button',
           'data-action': 'offer',
+          [NEEDS_LIVE]: true,
           onclick: () =>
             whileBusy(offer, async () => {
               try {
@@ -127,8 +149,10 @@ export function createCleanerView(
 
   function renderMyOffers() {
     const offers = client.myOffers();
-    offersEmpty.hidden = offers.length > 0;
+    offersLoading.hidden = loaded;
+    offersEmpty.hidden = !loaded || offers.length > 0;
     offersList.hidden = offers.length === 0;
+    offersCount.textContent = offers.length ? String(offers.length) : '';
     reconcile(offersList, offers, (o) => String(o.cleaning_id), createOfferRow, updateOfferRow);
   }
 
@@ -162,10 +186,11 @@ export function createCleanerView(
         row.classList.remove('changed');
         void row.offsetWidth;
         row.classList.add('changed');
+        notify(`Your offer on “${cleaning?.name ?? 'a job'}” is now ${statusLabel(offer.status)}.`);
       }
       status.dataset.status = offer.status;
-      status.textContent = offer.status;
-      row.querySelector('.status-hint')!.textContent = STATUS_HINTS[offer.status];
+      status.textContent = statusLabel(offer.status);
+      row.querySelector('.status-hint')!.textContent = statusHint(offer.status);
     }
     const time = row.querySelector('time')!;
     time.dateTime = offer.updated_at;
@@ -181,30 +206,40 @@ export function createCleanerView(
       {
         class: wanted === 'cancel' ? 'btn btn-danger btn-sm' : 'btn btn-ghost btn-sm',
         type: 'button',
-        title:
-          wanted === 'cancel'
-            ? 'Back out of the job: the other offers go back to pending'
-            : 'Withdraw your offer',
+        [NEEDS_LIVE]: true,
         onclick: () =>
           whileBusy(button, async () => {
+            const name = (offer.cleaning ?? jobs.get(offer.cleaning_id))?.name ?? 'this job';
+            if (
+              wanted === 'cancel' &&
+              !(await confirmAction({
+                title: `Back out of “${name}”?`,
+                body: 'The job is yours now. If you back out, the owner is told at once and can accept another cleaner; you cannot take it back.',
+                confirm: 'Back out of job',
+                cancel: 'Keep the job',
+                danger: true,
+              }))
+            )
+              return;
             try {
               if (wanted === 'cancel') await client.cancelOffer(offer.cleaning_id);
               else await client.rescindOffer(offer.cleaning_id);
             } catch (e) {
               alerts.fail(
-                wanted === 'cancel' ? 'Could not cancel the offer' : 'Could not rescind the offer',
+                wanted === 'cancel' ? 'Could not back out of the job' : 'Could not withdraw the offer',
                 e,
               );
             }
           }),
       },
-      wanted === 'cancel' ? 'Cancel' : 'Rescind',
+      wanted === 'cancel' ? 'Back out of job' : 'Withdraw offer',
     );
     fill(actions, button);
   }
 
   client.on('cleaning:created', (c) => {
     jobs.set(c.id, { ...c, postedAt: c.created_at });
+    if (c.owner !== client.user?.id) notify(`New job on the board: “${c.name}”.`);
     renderBoard();
   });
   client.on('cleaning:updated', (c) => {
@@ -230,12 +265,63 @@ export function createCleanerView(
   });
   // Jobs posted while the connection was down were not pushed: reload the newest page once caught up.
   client.on('synced', ({ reconnected }) => {
-    if (reconnected) loadPage(false).catch((e) => alerts.fail('Could not reload the job board', e));
+    if (!reconnected) return;
+    if (!loaded) void start();
+    else loadPage(false).catch((e) => alerts.fail('Could not reload the job board', e));
   });
+
+  const boardColumn = h(
+    'section',
+    { class: 'column', id: 'cleaner-board', 'aria-labelledby': 'board-title' },
+    h('h3', { class: 'section-title', id: 'board-title' }, 'Job board'),
+    boardLoading,
+    boardEmpty,
+    board,
+    more,
+  );
+  const offersColumn = h(
+    'section',
+    { class: 'column', id: 'cleaner-offers', 'aria-labelledby': 'my-offers-title' },
+    h('h3', { class: 'section-title', id: 'my-offers-title' }, 'My offers'),
+    h('div', { class: 'card card-flush' }, offersLoading, offersEmpty, offersList),
+  );
+  const offersCount = h('span', { class: 'count' });
+  // A phone shows one list at a time; the switcher stays in reach at the top while scrolling.
+  const columns = h('div', { class: 'columns', 'data-show': 'board' }, boardColumn, offersColumn);
+  const switcher = h('div', { class: 'switcher', role: 'group', 'aria-label': 'Show' });
+  const showColumn = (which: 'board' | 'offers') => {
+    columns.dataset.show = which;
+    for (const button of switcher.querySelectorAll('button'))
+      button.setAttribute('aria-pressed', String(button.dataset.show === which));
+  };
+  switcher.append(
+    h(
+      'button',
+      {
+        type: 'button',
+        'data-show': 'board',
+        'aria-controls': 'cleaner-board',
+        onclick: () => showColumn('board'),
+      },
+      'Job board',
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        'data-show': 'offers',
+        'aria-controls': 'cleaner-offers',
+        onclick: () => showColumn('offers'),
+      },
+      'My offers ',
+      offersCount,
+    ),
+  );
+  showColumn('board');
 
   const element = h(
     'section',
-    { class: 'view cleaner-view', 'data-view': 'cleaner', 'aria-labelledby': 'cleaner-title' },
+    { class: 'view cleaner-view', 'data-view': 'cleaner', id: 'panel-cleaner' },
     h(
       'div',
       { class: 'view-intro' },
@@ -246,24 +332,8 @@ export function createCleanerView(
         'Jobs appear as soon as they are posted. Your offers update the moment the owner decides.',
       ),
     ),
-    h(
-      'div',
-      { class: 'columns' },
-      h(
-        'div',
-        { class: 'column' },
-        h('h3', { class: 'section-title' }, 'Job board'),
-        boardEmpty,
-        board,
-        more,
-      ),
-      h(
-        'div',
-        { class: 'column' },
-        h('h3', { class: 'section-title' }, 'My offers'),
-        h('div', { class: 'card card-flush' }, offersEmpty, offersList),
-      ),
-    ),
+    switcher,
+    columns,
   );
 
   async function start() {
@@ -272,11 +342,21 @@ export function createCleanerView(
       await Promise.all([loadPage(false), client.loadMyOffers()]);
     } catch (e) {
       alerts.fail('Could not load the job board', e);
+      // Not an empty board: say it failed, and offer to try again (a reconnect also reloads).
+      for (const list of [boardLoading, offersLoading])
+        fill(list, loadFailed('This list could not be loaded.', start));
+      return;
     }
+    loaded = true;
     renderMyOffers();
     renderBoard();
   }
   return { element, start };
+}
+
+function takenByStatus(item: object): boolean | undefined {
+  const status = (item as { status?: unknown }).status;
+  return typeof status === 'string' ? status !== 'open' : undefined;
 }
 
 function byNewest(a: Job, b: Job): number {
@@ -284,5 +364,5 @@ function byNewest(a: Job, b: Job): number {
 }
 
 function statusBadge(status: MyOfferView['status']): HTMLElement {
-  return h('span', { class: 'status', 'data-status': status }, status);
+  return h('span', { class: 'status', 'data-status': status }, statusLabel(status));
 }

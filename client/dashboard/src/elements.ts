@@ -68,14 +68,52 @@ export function reconcile<T>(
   for (const stale of existing.values()) stale.remove();
 }
 
-/** Runs `action` with `button` disabled and marked busy, so that a click cannot be sent twice. */
+/**
+ * Runs `action` with `button` disabled and marked busy, so that a click cannot be sent twice. Afterwards the
+ * button is enabled again only if the connection allows it (see connection-gate.ts).
+ */
 export async function whileBusy(button: HTMLButtonElement, action: () => Promise<unknown>): Promise<void> {
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
   try {
     await action();
   } finally {
-    button.disabled = false;
     button.removeAttribute('aria-busy');
+    button.disabled = button.hasAttribute(NEEDS_LIVE) && document.body.dataset.connection !== 'live';
   }
+}
+
+/** Marks buttons that send something to the server: they are disabled while the page is not live. */
+export const NEEDS_LIVE = 'data-needs-live';
+
+/** Grey placeholder cards while a list loads: `busy` says so to screen readers, the shapes are decoration. */
+export function skeleton(label: string, count = 3): HTMLElement {
+  return h(
+    'div',
+    { class: 'skeleton-list', role: 'status', 'data-testid': 'loading' },
+    h('span', { class: 'visually-hidden' }, label),
+    ...Array.from({ length: count }, () =>
+      h(
+        'div',
+        { class: 'skeleton-card', 'aria-hidden': 'true' },
+        h('span', { class: 'skeleton-line wide' }),
+        h('span', { class: 'skeleton-line' }),
+      ),
+    ),
+  );
+}
+
+/** What a list shows instead of its placeholders when loading failed: never a false "nothing here". */
+export function loadFailed(what: string, retry: () => Promise<unknown>): HTMLElement {
+  const button: HTMLButtonElement = h(
+    'button',
+    {
+      class: 'btn btn-ghost btn-sm',
+      type: 'button',
+      [NEEDS_LIVE]: true,
+      onclick: () => whileBusy(button, retry),
+    },
+    'Try again',
+  );
+  return h('p', { class: 'empty load-failed' }, `${what} `, button);
 }

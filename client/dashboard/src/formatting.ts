@@ -6,18 +6,30 @@ export function formatPrice(price: number): string {
   return money.format(price);
 }
 
-export const CLEANING_TYPE_LABELS: Record<CleaningType, string> = {
+export const CLEANING_TYPE_LABELS: Record<CleaningType, string> & Partial<Record<string, string>> = {
   dust_up: 'Dust up',
   spot_clean: 'Spot clean',
   full_clean: 'Full clean',
 };
 
-export const STATUS_HINTS: Record<OfferStatus, string> = {
+// Partial, and read through `statusHint`: the server may add statuses (a `completed` offer, say) before the
+// dashboard knows them, and those must still show.
+const STATUS_HINTS: Partial<Record<string, string>> = {
   pending: 'Waiting for the owner',
   accepted: 'The job is yours',
   rejected: 'Another offer was accepted',
-  cancelled: 'Withdrawn after acceptance',
+  cancelled: 'You backed out of the job',
+  completed: 'The job is done',
 };
+
+/** The word shown on a status badge: the status itself, so that what is read matches what the API says. */
+export function statusLabel(status: OfferStatus | string): string {
+  return status.replace(/_/g, ' ');
+}
+
+export function statusHint(status: OfferStatus | string): string {
+  return STATUS_HINTS[status] ?? '';
+}
 
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayAndTime = new Intl.DateTimeFormat(undefined, {

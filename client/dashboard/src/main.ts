@@ -4,11 +4,19 @@ import { createAlerts } from './alerts.ts';
 import { showAuthScreen } from './auth-screen.ts';
 import { createCleanerView } from './cleaner-view.ts';
 import { createConnectionBadge } from './connection-badge.ts';
+import { createConnectionGate } from './connection-gate.ts';
 import { h } from './elements.ts';
+import { createNotifier } from './notifier.ts';
 import { createOwnerView } from './owner-view.ts';
+import { createProfileView } from './profile-view.ts';
 import { loadToken, saveToken } from './session-store.ts';
+import { makeTabs } from './tabs.ts';
 
-type ViewName = 'owner' | 'cleaner';
+const VIEWS = [
+  { name: 'owner', label: 'My cleanings' },
+  { name: 'cleaner', label: 'Find work' },
+  { name: 'profile', label: 'Profile' },
+] as const;
 
 const root = document.getElementById('app')!;
 const alerts = createAlerts();
@@ -26,63 +34,96 @@ const client: PhreshClient = new PhreshClient({
 });
 
 async function boot() {
-  if (!client.accessToken) await showAuthScreen(root, client);
-  else await client.resume();
+  // index.html shows "Loading…" until here: a resumed session never starts on a blank page.
+  if (!client.accessToken) {
+    root.replaceChildren();
+    await showAuthScreen(root, client);
+  } else await client.resume();
   saveToken(client.accessToken);
   mount();
 }
 
-function mount() {
-  const owner = createOwnerView(client, alerts);
-  const cleaner = createCleanerView(client, alerts);
-  const views: Record<ViewName, HTMLElement> = { owner: owner.element, cleaner: cleaner.element };
-  const tabs = (Object.keys(views) as ViewName[]).map((name) =>
+function signOut() {
+  saveToken(undefined);
+  client.close();
+  location.hash = '';
+  location.reload();
+}
+
+function deactivated() {
+  saveToken(undefined);
+  client.close();
+  history.replaceState(null, '', '/');
+  document.body.replaceChildren(
     h(
-      'a',
-      { class: 'tab', href: `#${name}`, role: 'tab', 'data-tab': name },
-      name === 'owner' ? 'My cleanings' : 'Find work',
+      'main',
+      { class: 'auth-screen' },
+      h(
+        'section',
+        { class: 'auth-card', 'aria-labelledby': 'gone-title' },
+        h('h1', { id: 'gone-title' }, 'Your account is deactivated'),
+        h('p', { class: 'muted' }, 'You are signed out everywhere. Thank you for using Phresh Live.'),
+        h('a', { class: 'btn btn-ghost btn-block', href: '/' }, 'Back to the start page'),
+      ),
     ),
   );
+}
+
+function mount() {
+  const notifier = createNotifier();
+  const owner = createOwnerView(client, alerts, notifier.notify);
+  const cleaner = createCleanerView(client, alerts, notifier.notify);
+  const profile = createProfileView(client, alerts, deactivated);
+  const panels = [owner.element, cleaner.element, profile.element];
+  const tabs = VIEWS.map(({ name, label }) =>
+    h('a', { class: 'tab', href: `#${name}`, id: `tab-${name}`, 'data-tab': name }, label),
+  );
+  const tabList = makeTabs(tabs, panels, (index) => {
+    location.hash = VIEWS[index]!.name;
+  });
+  let profileLoaded = false;
   const show = () => {
-    const current: ViewName = location.hash === '#cleaner' ? 'cleaner' : 'owner';
-    for (const [name, view] of Object.entries(views)) view.hidden = name !== current;
-    for (const tab of tabs) tab.setAttribute('aria-selected', String(tab.dataset.tab === current));
+    const index = Math.max(
+      0,
+      VIEWS.findIndex((v) => `#${v.name}` === location.hash),
+    );
+    tabList.select(index);
+    if (VIEWS[index]!.name === 'profile' && !profileLoaded) {
+      profileLoaded = true;
+      void profile.start();
+    }
   };
   window.addEventListener('hashchange', show);
 
-  const signOut = () => {
-    saveToken(undefined);
-    client.close();
-    location.hash = '';
-    location.reload();
-  };
-  root.replaceChildren(
+  const header = h(
+    'header',
+    { class: 'topbar' },
     h(
-      'header',
-      { class: 'topbar' },
+      'div',
+      { class: 'topbar-inner' },
+      h(
+        'a',
+        { class: 'brand', href: '#owner' },
+        h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'P'),
+        h('span', { class: 'brand-name' }, 'Phresh ', h('span', { class: 'brand-live' }, 'Live')),
+      ),
+      createConnectionBadge(client),
       h(
         'div',
-        { class: 'topbar-inner' },
+        { class: 'account' },
         h(
           'a',
-          { class: 'brand', href: '#owner' },
-          h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'P'),
-          'Phresh',
-          h('span', { class: 'brand-live' }, 'Live'),
+          { class: 'account-name', href: '#profile', 'data-testid': 'username', title: 'Your profile' },
+          client.user?.username ?? '',
         ),
-        createConnectionBadge(client),
-        h(
-          'div',
-          { class: 'account' },
-          h('span', { class: 'account-name', 'data-testid': 'username' }, client.user?.username ?? ''),
-          h('button', { class: 'btn btn-ghost btn-sm', type: 'button', onclick: signOut }, 'Sign out'),
-        ),
+        h('button', { class: 'btn btn-ghost btn-sm', type: 'button', onclick: signOut }, 'Sign out'),
       ),
-      h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' }, ...tabs),
     ),
-    h('main', { class: 'content' }, owner.element, cleaner.element),
-    alerts.element,
+    h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' }, ...tabs),
+    createConnectionGate(client, root),
   );
+  root.replaceChildren(header, alerts.element, h('main', { class: 'content' }, ...panels), notifier.element);
+  alerts.clearOnReconnect(client);
   show();
 
   client.on('error', (e) => {

@@ -1,30 +1,46 @@
-import type { CleaningPublic, CleaningType, OfferPublic, PhreshClient } from 'phresh-live/client';
+import type { CleaningPublic, OfferPublic, PhreshClient } from 'phresh-live/client';
 import type { Alerts } from './alerts.ts';
-import { fill, h, reconcile, whileBusy } from './elements.ts';
-import { CLEANING_TYPE_LABELS, formatPrice, formatTime } from './formatting.ts';
+import { createCleaningForm } from './cleaning-form.ts';
+import { confirmAction } from './confirm-dialog.ts';
+import { fill, h, loadFailed, NEEDS_LIVE, reconcile, skeleton, whileBusy } from './elements.ts';
+import { CLEANING_TYPE_LABELS, formatPrice, formatTime, statusLabel } from './formatting.ts';
+import { profileLink } from './public-profile.ts';
 
 /**
- * The owner's side: post a job, and for each of your jobs a live table of offers with an Accept button.
- * Statuses change in place as events arrive, and the tables catch up by themselves after a reconnect.
+ * The owner's side: post a job, and for each of your jobs a live table of offers with an Accept button, and
+ * Edit and Delete. Statuses change in place as events arrive, and the tables catch up by themselves after a
+ * reconnect.
  */
 export function createOwnerView(
   client: PhreshClient,
   alerts: Alerts,
+  notify: (text: string) => void,
 ): { element: HTMLElement; start(): Promise<void> } {
   const cleanings = new Map<number, CleaningPublic>();
+  /** Jobs whose offers have been loaded: until then their card says "loading", not "no offers". */
+  const followed = new Set<number>();
+  let loaded = false;
   const list = h('div', { class: 'stack', 'data-testid': 'my-cleanings' });
+  const loading = skeleton('Loading your jobs…', 2);
   const empty = h(
     'p',
-    { class: 'empty' },
+    { class: 'empty', hidden: true },
     'You have not posted any jobs yet. Post one above and offers will appear here as cleaners make them.',
   );
 
-  const form = createCleaningForm(client, alerts, async (cleaning) => {
-    // The job board's push may have brought it already.
-    if (cleanings.has(cleaning.id)) return;
-    cleanings.set(cleaning.id, cleaning);
-    render();
-    await follow(cleaning.id);
+  const form = createCleaningForm({
+    alerts,
+    title: 'Post a cleaning job',
+    submitLabel: 'Post job',
+    failure: 'Could not post the job',
+    save: async (input) => {
+      const cleaning = await client.createCleaning(input);
+      // The job board's push may have brought it already.
+      if (cleanings.has(cleaning.id)) return;
+      cleanings.set(cleaning.id, cleaning);
+      render();
+      await follow(cleaning.id);
+    },
   });
 
   async function follow(cleaningId: number) {
@@ -33,6 +49,7 @@ export function createOwnerView(
     } catch (e) {
       alerts.fail('Could not load the offers of a job', e);
     }
+    followed.add(cleaningId);
     renderOffers(cleaningId);
   }
 
@@ -40,22 +57,38 @@ export function createOwnerView(
     const items = [...cleanings.values()].sort(
       (a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id,
     );
-    empty.hidden = items.length > 0;
+    loading.hidden = loaded;
+    empty.hidden = !loaded || items.length > 0;
     reconcile(list, items, (c) => String(c.id), createCard, updateCard);
   }
 
   function createCard(cleaning: CleaningPublic): HTMLElement {
-    const rows = h('tbody');
-    return h(
+    const card: HTMLElement = h(
       'article',
-      { class: 'card cleaning', 'data-cleaning-id': cleaning.id },
+      { class: 'card cleaning', 'data-cleaning-id': cleaning.id, 'aria-labelledby': `job-${cleaning.id}` },
       h(
         'header',
         { class: 'card-header' },
-        h('div', null, h('h3', { class: 'card-title' }), h('p', { class: 'card-meta' })),
+        h(
+          'div',
+          null,
+          h('h3', { class: 'card-title', id: `job-${cleaning.id}` }),
+          h('p', { class: 'card-meta' }),
+        ),
         h('span', { class: 'pill', 'data-role': 'summary' }),
       ),
       h('p', { class: 'card-description' }),
+      h(
+        'div',
+        { class: 'card-tools' },
+        h(
+          'button',
+          { class: 'btn btn-ghost btn-sm', type: 'button', onclick: () => edit(card, cleaning.id) },
+          'Edit',
+        ),
+        deleteButton(cleaning.id),
+      ),
+      h('div', { class: 'card-editor', hidden: true }),
       h(
         'table',
         { class: 'offers-table' },
@@ -71,20 +104,81 @@ export function createOwnerView(
             h('th', { class: 'actions' }, h('span', { class: 'visually-hidden' }, 'Actions')),
           ),
         ),
-        rows,
+        h('tbody'),
       ),
-      h(
-        'p',
-        { class: 'empty empty-offers' },
-        'No offers yet. They appear here the moment cleaners make them.',
-      ),
+      h('p', { class: 'empty empty-offers' }),
     );
+    return card;
+  }
+
+  function edit(card: HTMLElement, cleaningId: number) {
+    const editor = card.querySelector<HTMLElement>('.card-editor')!;
+    const tools = card.querySelector<HTMLElement>('.card-tools')!;
+    const close = () => {
+      editor.hidden = true;
+      tools.hidden = false;
+      fill(editor);
+      tools.querySelector('button')!.focus();
+    };
+    const editForm = createCleaningForm({
+      alerts,
+      title: 'Edit the job',
+      submitLabel: 'Save changes',
+      failure: 'Could not save the job',
+      initial: cleanings.get(cleaningId),
+      cancel: close,
+      save: async (input) => {
+        const saved = await client.rest.updateCleaning(cleaningId, input);
+        cleanings.set(saved.id, saved);
+        close();
+        render();
+      },
+    });
+    fill(editor, editForm);
+    editor.hidden = false;
+    tools.hidden = true;
+    editForm.querySelector('input')!.focus();
+  }
+
+  function deleteButton(cleaningId: number): HTMLButtonElement {
+    const button: HTMLButtonElement = h(
+      'button',
+      {
+        class: 'btn btn-ghost btn-sm btn-danger-text',
+        type: 'button',
+        [NEEDS_LIVE]: true,
+        onclick: () =>
+          whileBusy(button, async () => {
+            const cleaning = cleanings.get(cleaningId);
+            const offers = client.offers(cleaningId).length;
+            const sure = await confirmAction({
+              title: `Delete “${cleaning?.name ?? 'this job'}”?`,
+              body:
+                offers > 0
+                  ? `It leaves the job board, and the ${offers === 1 ? 'cleaner who offered is' : `${offers} cleaners who offered are`} told it is gone. This cannot be undone.`
+                  : 'It leaves the job board. This cannot be undone.',
+              confirm: 'Delete job',
+              cancel: 'Keep it',
+              danger: true,
+            });
+            if (!sure) return;
+            try {
+              await client.rest.deleteCleaning(cleaningId);
+              if (cleanings.delete(cleaningId)) render();
+            } catch (e) {
+              alerts.fail('Could not delete the job', e);
+            }
+          }),
+      },
+      'Delete',
+    );
+    return button;
   }
 
   function updateCard(card: HTMLElement, cleaning: CleaningPublic) {
     card.querySelector('.card-title')!.textContent = cleaning.name;
     card.querySelector('.card-meta')!.textContent =
-      `${formatPrice(cleaning.price)} · ${CLEANING_TYPE_LABELS[cleaning.cleaning_type]} · posted ${formatTime(cleaning.created_at)}`;
+      `${formatPrice(cleaning.price)} · ${CLEANING_TYPE_LABELS[cleaning.cleaning_type] ?? cleaning.cleaning_type} · posted ${formatTime(cleaning.created_at)}`;
     const description = card.querySelector<HTMLElement>('.card-description')!;
     description.textContent = cleaning.description ?? '';
     description.hidden = !cleaning.description;
@@ -100,19 +194,33 @@ export function createOwnerView(
     const offers = client.offers(cleaningId).reverse();
     const accepted = offers.find((o) => o.status === 'accepted');
     const summary = card.querySelector<HTMLElement>('[data-role="summary"]')!;
+    const ready = followed.has(cleaningId);
     summary.textContent = accepted
       ? `Assigned to ${accepted.user?.username ?? 'a cleaner'}`
-      : `${offers.length} ${offers.length === 1 ? 'offer' : 'offers'}`;
+      : ready
+        ? `${offers.length} ${offers.length === 1 ? 'offer' : 'offers'}`
+        : 'Loading offers…';
     summary.dataset.tone = accepted ? 'accepted' : 'neutral';
-    card.querySelector<HTMLElement>('.empty-offers')!.hidden = offers.length > 0;
+    const emptyOffers = card.querySelector<HTMLElement>('.empty-offers')!;
+    emptyOffers.textContent = ready
+      ? 'No offers yet. They appear here the moment cleaners make them.'
+      : 'Loading offers…';
+    emptyOffers.hidden = offers.length > 0;
     card.querySelector<HTMLElement>('.offers-table')!.hidden = offers.length === 0;
+    const title = cleanings.get(cleaningId)?.name ?? 'your job';
+    // Offers shown by the first load are not news; those arriving after it are.
+    const news = card.dataset.loaded === 'true';
     reconcile(
       card.querySelector('tbody')!,
       offers,
       (o) => String(o.user_id),
-      createRow,
-      (row, offer) => updateRow(row, offer),
+      (offer) => {
+        if (news) notify(`${offer.user?.username ?? 'A cleaner'} made an offer on “${title}”.`);
+        return createRow(offer);
+      },
+      (row, offer) => updateRow(row, offer, title, offers),
     );
+    if (ready) card.dataset.loaded = 'true';
   }
 
   function createRow(offer: OfferPublic): HTMLElement {
@@ -126,15 +234,21 @@ export function createOwnerView(
     );
   }
 
-  function updateRow(row: HTMLElement, offer: OfferPublic) {
+  function updateRow(row: HTMLElement, offer: OfferPublic, title: string, all: OfferPublic[]) {
     const name = offer.user?.username;
-    if (name) row.dataset.offerer = name;
-    row.querySelector('.offerer')!.textContent = name ?? `Cleaner #${offer.user_id}`;
+    const offerer = row.querySelector<HTMLElement>('.offerer')!;
+    if (name && row.dataset.offerer !== name) {
+      row.dataset.offerer = name;
+      fill(offerer, profileLink(client, name));
+    } else if (!name) offerer.textContent = `Cleaner #${offer.user_id}`;
     const status = row.querySelector<HTMLElement>('.status')!;
     if (status.dataset.status !== offer.status) {
-      if (status.dataset.status) flash(row);
+      if (status.dataset.status) {
+        flash(row);
+        notify(`${name ?? 'A cleaner'}’s offer on “${title}” is now ${statusLabel(offer.status)}.`);
+      }
       status.dataset.status = offer.status;
-      status.textContent = offer.status;
+      status.textContent = statusLabel(offer.status);
     }
     const time = row.querySelector('time')!;
     time.dateTime = offer.updated_at;
@@ -147,6 +261,7 @@ export function createOwnerView(
       {
         class: 'btn btn-primary btn-sm',
         type: 'button',
+        [NEEDS_LIVE]: true,
         onclick: () =>
           whileBusy(accept, async () => {
             const username =
@@ -157,6 +272,17 @@ export function createOwnerView(
                 'Could not accept the offer',
                 new Error('The offerer is still loading. Try again in a moment.'),
               );
+            const others = all.filter((o) => o.status === 'pending' && o.user_id !== offer.user_id).length;
+            const sure = await confirmAction({
+              title: `Accept ${username}’s offer?`,
+              body:
+                others > 0
+                  ? `${username} gets “${title}”, and the ${others === 1 ? 'other pending offer is' : `${others} other pending offers are`} declined at once.`
+                  : `${username} gets “${title}”. Offers made later are declined.`,
+              confirm: 'Accept offer',
+              cancel: 'Not yet',
+            });
+            if (!sure) return;
             try {
               await client.acceptOffer(offer.cleaning_id, username);
             } catch (e) {
@@ -192,6 +318,7 @@ export function createOwnerView(
     for (const id of cleanings.keys()) if (!ids.has(id)) cleanings.delete(id);
     const fresh = mine.filter((c) => !cleanings.has(c.id));
     for (const c of mine) cleanings.set(c.id, c);
+    loaded = true;
     render();
     // A few at a time: the server limits commands per second, and each job is one subscribe.
     const queue = [...fresh];
@@ -209,7 +336,7 @@ export function createOwnerView(
 
   const element = h(
     'section',
-    { class: 'view owner-view', 'data-view': 'owner', 'aria-labelledby': 'owner-title' },
+    { class: 'view owner-view', 'data-view': 'owner', id: 'panel-owner' },
     h(
       'div',
       { class: 'view-intro' },
@@ -222,84 +349,21 @@ export function createOwnerView(
     ),
     form,
     h('h3', { class: 'section-title' }, 'Your jobs'),
+    loading,
     empty,
     list,
   );
-  return { element, start: () => load().catch((e) => alerts.fail('Could not load your jobs', e)) };
+  const start = () =>
+    load().catch((e) => {
+      // Not an empty list: say it failed, and offer to try again (a reconnect also reloads).
+      if (!loaded) fill(loading, loadFailed('Your jobs could not be loaded.', start));
+      alerts.fail('Could not load your jobs', e);
+    });
+  return { element, start };
 }
 
 function flash(element: HTMLElement) {
   element.classList.remove('changed');
   void element.offsetWidth;
   element.classList.add('changed');
-}
-
-function createCleaningForm(
-  client: PhreshClient,
-  alerts: Alerts,
-  created: (c: CleaningPublic) => Promise<void>,
-): HTMLElement {
-  const name = h('input', {
-    name: 'name',
-    placeholder: 'Deep clean of a two-room flat',
-    autocomplete: 'off',
-  });
-  const price = h('input', {
-    name: 'price',
-    inputmode: 'decimal',
-    placeholder: '80.00',
-    autocomplete: 'off',
-  });
-  const type = h(
-    'select',
-    { name: 'cleaning_type' },
-    ...Object.entries(CLEANING_TYPE_LABELS).map(([value, label]) =>
-      h('option', { value, selected: value === 'spot_clean' }, label),
-    ),
-  );
-  const description = h('textarea', {
-    name: 'description',
-    rows: 2,
-    placeholder: 'Anything the cleaner should know (optional)',
-  });
-  const submit = h('button', { class: 'btn btn-primary', type: 'submit' }, 'Post job');
-  const field = (label: string, control: HTMLElement, extra = '') =>
-    h('label', { class: `field ${extra}` }, h('span', { class: 'field-label' }, label), control);
-  // The server's schema is the one source of validation: the form sends what was typed and shows its answer.
-  const form: HTMLFormElement = h(
-    'form',
-    {
-      class: 'card cleaning-form',
-      novalidate: true,
-      'aria-label': 'Post a cleaning job',
-      onsubmit: (event: Event) => {
-        event.preventDefault();
-        void whileBusy(submit, async () => {
-          try {
-            const cleaning = await client.createCleaning({
-              name: name.value,
-              price: price.value.trim(),
-              cleaning_type: type.value as CleaningType,
-              description: description.value.trim() || null,
-            });
-            form.reset();
-            await created(cleaning);
-          } catch (e) {
-            alerts.fail('Could not post the job', e);
-          }
-        });
-      },
-    },
-    h('h3', { class: 'card-title' }, 'Post a cleaning job'),
-    h(
-      'div',
-      { class: 'form-grid' },
-      field('Job title', name, 'span-2'),
-      field('Price (USD)', price),
-      field('Type', type),
-      field('Details', description, 'span-4'),
-    ),
-    h('div', { class: 'form-actions' }, submit),
-  );
-  return form;
 }
