@@ -227,6 +227,32 @@ describe('the dashboard around the live core', () => {
     expect((await owner!.api.get(`/api/cleanings/${cleaning.id}/`)).status).toBe(404);
   });
 
+  it('puts an alert above the list on a phone, instead of over it', async () => {
+    const owner = await makeUser(server.url);
+    const cleanings = [
+      await makeCleaning(owner, { name: 'Hall' }),
+      await makeCleaning(owner, { name: 'Stairs' }),
+    ];
+    const { page } = await person(browser, server.url, owner, 'owner', PHONE);
+    await ownerCard(page, cleanings[1]!.id).waitFor();
+    // The server refuses the delete (as it would for a job deleted elsewhere a moment before).
+    await page.route(`**/api/cleanings/${cleanings[1]!.id}/`, (route) =>
+      route.fulfill({ status: 404, json: { detail: 'Cleaning not found.' } }),
+    );
+    await ownerCard(page, cleanings[1]!.id).getByRole('button', { name: 'Delete' }).click();
+    await confirmIn(page, 'Delete job');
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not delete the job' });
+    await alert.waitFor();
+    const overlaps = await page.evaluate(() => {
+      const a = document.querySelector('.alert')!.getBoundingClientRect();
+      return [...document.querySelectorAll('.card')].filter((card) => {
+        const c = card.getBoundingClientRect();
+        return a.left < c.right && c.left < a.right && a.top < c.bottom && c.top < a.bottom;
+      }).length;
+    });
+    expect(overlaps).toBe(0);
+  });
+
   it('counts what changed in the tab title while the tab is in the background', async () => {
     const [owner, cleaner] = await makeUsers(server.url, 2);
     const { page } = await person(browser, server.url, cleaner!, 'cleaner');
