@@ -173,6 +173,33 @@ describe('commands', () => {
     expect(invalid.message).toBe('price: ensure this value is greater than 0');
   });
 
+  it('edits and deletes a cleaning, reads and updates profiles, and deactivates an account over REST', async () => {
+    const [ownerUser, other] = await makeUsers(server.url, 2);
+    const client = new PhreshClient({ url: server.url });
+    clients.push(client);
+    await client.login(ownerUser!.email, ownerUser!.password);
+    const cleaning = await client.createCleaning(newCleaning);
+    expect(
+      await client.rest.updateCleaning(cleaning.id, { name: 'Autumn clean', price: '64.50' }),
+    ).toMatchObject({ id: cleaning.id, name: 'Autumn clean', price: 64.5 });
+    const refused = await failure(client.rest.updateCleaning(cleaning.id, { price: '64,50' }));
+    expect(refused).toMatchObject({ status: 422, code: 'VALIDATION_FAILED' });
+    expect(await client.rest.deleteCleaning(cleaning.id)).toBe(cleaning.id);
+
+    expect(await client.rest.updateProfile({ full_name: 'Olivia', bio: null })).toMatchObject({
+      full_name: 'Olivia',
+      user_id: ownerUser!.id,
+    });
+    expect(await client.rest.myProfile()).toMatchObject({ full_name: 'Olivia', email: ownerUser!.email });
+    expect(await client.rest.profile(other!.username)).toMatchObject({
+      username: other!.username,
+      email: null,
+    });
+
+    expect(await client.rest.deactivate(ownerUser!.username)).toMatchObject({ is_active: false });
+    expect((await failure(client.rest.myProfile())).status).toBe(401);
+  });
+
   it('refuses to connect with a token the server rejects, with the handshake’s status and detail', async () => {
     const user = await makeUser(server.url);
     const client = new PhreshClient({ url: server.url });
