@@ -326,6 +326,7 @@ describe('the dashboard around the live core', () => {
     await profile.getByRole('button', { name: 'Save profile' }).click();
     await profile.getByText('Saved.').waitFor();
     await profile.locator('.profile-preview').getByText('Olivia Owner').waitFor();
+    expect(await profile.locator('.profile-preview .avatar').textContent()).toBe(owner!.username[0]);
     expect((await owner!.api.get('/api/profiles/me/')).body.full_name).toBe('Olivia Owner');
 
     // Deactivation asks first, then signs out for good.

@@ -45,15 +45,18 @@ export function createProfileView(
         saved.textContent = '';
         void whileBusy(submit, async () => {
           try {
-            // An emptied field clears it, rather than keeping the old value.
-            show(
-              await client.rest.updateProfile({
+            // An emptied field clears it, rather than keeping the old value. The answer to an update
+            // leaves out the username and email, so the ones already known stay.
+            const known = { username: client.user?.username ?? null, email: client.user?.email ?? null };
+            show({
+              ...(await client.rest.updateProfile({
                 full_name: inputs.full_name.value.trim() || null,
                 phone_number: inputs.phone_number.value.trim() || null,
                 image: inputs.image.value.trim() || null,
                 bio: inputs.bio.value.trim() || null,
-              }),
-            );
+              })),
+              ...known,
+            });
             saved.textContent = 'Saved.';
           } catch (e) {
             if (!showFieldErrors(form, e)) alerts.fail('Could not save your profile', e);
