@@ -275,7 +275,7 @@ describe('the dashboard around the live core', () => {
     expect(await page.title()).toBe('Phresh Live');
   });
 
-  it('moves between views with the arrow keys, as WAI-ARIA tabs do, and announces only changes', async () => {
+  it('moves between views with the arrow keys as WAI-ARIA tabs do, announces only changes, and honours reduced motion', async () => {
     const user = await makeUser(server.url);
     const { page } = await person(browser, server.url, user, 'owner');
     expect(
@@ -293,6 +293,20 @@ describe('the dashboard around the live core', () => {
     expect(await page.getByRole('tabpanel').getAttribute('data-view')).toBe('owner');
     expect(await tab('My cleanings').getAttribute('tabindex')).toBe('0');
     expect(await tab('Find work').getAttribute('tabindex')).toBe('-1');
+
+    // The flash of a changed row and the pulsing badge stop for those who asked for less motion.
+    const flashLasts = () =>
+      page.evaluate(() => {
+        const row = document.createElement('div');
+        row.className = 'offer-item changed';
+        document.body.append(row);
+        const seconds = parseFloat(getComputedStyle(row).animationDuration);
+        row.remove();
+        return seconds;
+      });
+    expect(await flashLasts()).toBeGreaterThan(1);
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    expect(await flashLasts()).toBeLessThan(0.01);
   });
 
   it('edits your profile, shows other people’s, and deactivates an account', async () => {

@@ -59,6 +59,12 @@ describe('when the connection drops', () => {
     await node.stop();
     await waitForConnection(owner.page, 'reconnecting');
     await waitForConnection(amy.page, 'reconnecting');
+    // Nothing that would send can be clicked meanwhile.
+    const accept = ownerRow(owner.page, cleaning.id, amyUser!.username).getByRole('button', {
+      name: 'Accept',
+    });
+    expect(await accept.isDisabled()).toBe(true);
+    expect(await owner.page.getByRole('button', { name: 'Post job' }).isDisabled()).toBe(true);
 
     // Meanwhile, through another node on the same database: the owner accepts Amy, Ben offers late, and a new
     // job is posted.
@@ -86,6 +92,7 @@ describe('when the connection drops', () => {
     node = await startServerProcess(env);
     await waitForConnection(owner.page, 'live');
     await waitForConnection(amy.page, 'live');
+    expect(await owner.page.getByRole('button', { name: 'Post job' }).isEnabled()).toBe(true);
     await waitForStatus(ownerRow(owner.page, cleaning.id, amyUser!.username), 'accepted');
     await waitForStatus(ownerRow(owner.page, cleaning.id, benUser!.username), 'pending');
     await waitForStatus(myOfferRow(amy.page, cleaning.id), 'accepted');
