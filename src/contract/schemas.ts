@@ -4,6 +4,7 @@
  * Imported by the server, the client SDK and the tests; it must not import anything server-side.
  */
 import { z } from 'zod';
+import { apiDocs } from './api-docs.ts';
 import { MAX_SYNC_CURSORS } from './socket-events.ts';
 
 /** Kinds of cleaning job, as in the original. */
@@ -46,9 +47,10 @@ export const idParam = z
   .string()
   .regex(/^\+?\d{1,30}$/, 'value is not a valid integer')
   .transform((s) => Number(s))
-  .pipe(z.number().int().min(1, 'ensure this value is greater than or equal to 1'));
+  .pipe(z.number().int().min(1, 'ensure this value is greater than or equal to 1'))
+  .register(apiDocs, { wire: { type: 'integer', minimum: 1, examples: [1] } });
 
-export const usernameParam = usernameRule;
+export const usernameParam = usernameRule.clone().register(apiDocs, { examples: ['lucy_cleans'] });
 
 /** Lower-cases the domain of an email and trims it, as pydantic's EmailStr did. */
 function normaliseEmail(email: string): string {
@@ -67,7 +69,8 @@ const coercedText = (max: number) =>
   z
     .union([z.string(), z.number().finite()])
     .transform((v) => String(v))
-    .pipe(z.string().max(max).regex(NO_NUL, NO_NUL_MESSAGE));
+    .pipe(z.string().max(max).regex(NO_NUL, NO_NUL_MESSAGE))
+    .register(apiDocs, { wire: { type: 'string', maxLength: max } });
 
 /** Prices are positive and at most MAX_PRICE; numeric strings are accepted, as pydantic did. */
 const priceRule = z
@@ -83,9 +86,19 @@ const priceRule = z
       .gt(0, 'ensure this value is greater than 0')
       .lte(MAX_PRICE, `ensure this value is less than or equal to ${MAX_PRICE}`)
       .refine((v) => v <= 0 || v >= MIN_PRICE, `ensure this value is at least ${MIN_PRICE}`),
-  );
+  )
+  .register(apiDocs, {
+    wire: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: MAX_PRICE,
+      description: 'Numeric text such as "89.50" is accepted too.',
+    },
+  });
 
-const nameRule = coercedText(200).pipe(z.string().trim().min(1, 'ensure this value is not empty'));
+const nameRule = coercedText(200)
+  .pipe(z.string().trim().min(1, 'ensure this value is not empty'))
+  .register(apiDocs, { wire: { type: 'string', minLength: 1, maxLength: 200 } });
 const descriptionRule = coercedText(5000).nullable();
 const cleaningTypeRule = z.enum(CLEANING_TYPES);
 
@@ -105,53 +118,96 @@ const httpUrlRule = z
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-export const newUserSchema = z.object({
-  email: emailRule,
-  username: usernameRule,
-  password: z.string().min(7).max(100),
-});
+export const newUserSchema = z
+  .object({
+    email: emailRule,
+    username: usernameRule,
+    password: z.string().min(7).max(100),
+  })
+  .register(apiDocs, {
+    id: 'NewUser',
+    examples: [{ email: 'lucy@example.com', username: 'lucy_cleans', password: 'correct-horse-7' }],
+  });
 /** POST /api/users/ */
 export const registerBody = z.object({ new_user: newUserSchema });
 export type RegisterInput = z.infer<typeof newUserSchema>;
 
 /** POST /api/users/login/token/ (form-encoded; `username` holds the email, as in OAuth2's password flow). */
-export const loginForm = z.object({
-  username: z.string().min(1).max(320).regex(NO_NUL, NO_NUL_MESSAGE),
-  password: z.string().min(1).max(1000),
-  grant_type: z.string().optional(),
-  scope: z.string().optional(),
-  client_id: z.string().optional(),
-  client_secret: z.string().optional(),
-});
+export const loginForm = z
+  .object({
+    username: z.string().min(1).max(320).regex(NO_NUL, NO_NUL_MESSAGE),
+    password: z.string().min(1).max(1000),
+    grant_type: z.string().optional(),
+    scope: z.string().optional(),
+    client_id: z.string().optional(),
+    client_secret: z.string().optional(),
+  })
+  .register(apiDocs, {
+    id: 'LoginForm',
+    description: "OAuth2's password flow: `username` holds the account's email.",
+    examples: [{ username: 'lucy@example.com', password: 'correct-horse-7' }],
+  });
 export type LoginInput = z.infer<typeof loginForm>;
 
-export const profileUpdateSchema = z.object({
-  full_name: coercedText(200).nullable().optional(),
-  phone_number: coercedText(50).nullable().optional(),
-  bio: coercedText(5000).nullable().optional(),
-  image: httpUrlRule.nullable().optional(),
-});
+export const profileUpdateSchema = z
+  .object({
+    full_name: coercedText(200).nullable().optional(),
+    phone_number: coercedText(50).nullable().optional(),
+    bio: coercedText(5000).nullable().optional(),
+    image: httpUrlRule.nullable().optional(),
+  })
+  .register(apiDocs, {
+    id: 'ProfileUpdate',
+    description: 'Only the fields sent change; `null` clears one.',
+    examples: [
+      {
+        full_name: 'Lucy Park',
+        phone_number: '+44 20 7946 0958',
+        bio: 'Ten years of deep cleans; I bring my own supplies.',
+        image: 'https://images.example.com/lucy.jpg',
+      },
+    ],
+  });
 /** PUT /api/profiles/me/ */
 export const profileUpdateBody = z.object({ profile_update: profileUpdateSchema });
 export type ProfileUpdateInput = z.infer<typeof profileUpdateSchema>;
 
-export const newCleaningSchema = z.object({
-  name: nameRule,
-  description: descriptionRule.optional(),
-  price: priceRule,
-  cleaning_type: cleaningTypeRule.optional(),
-});
+export const newCleaningSchema = z
+  .object({
+    name: nameRule,
+    description: descriptionRule.optional(),
+    price: priceRule,
+    cleaning_type: cleaningTypeRule.optional(),
+  })
+  .register(apiDocs, {
+    id: 'NewCleaning',
+    description: '`cleaning_type` defaults to `spot_clean`.',
+    examples: [
+      {
+        name: 'Spring clean of a two-bedroom flat',
+        description: 'Kitchen, bathroom and windows; supplies are on site.',
+        price: 89.5,
+        cleaning_type: 'full_clean',
+      },
+    ],
+  });
 /** POST /api/cleanings/ */
 export const newCleaningBody = z.object({ new_cleaning: newCleaningSchema });
 export type NewCleaningInput = z.infer<typeof newCleaningSchema>;
 
-export const cleaningUpdateSchema = z.object({
-  name: nameRule.optional(),
-  description: descriptionRule.optional(),
-  price: priceRule.optional(),
-  // null is let through so that the domain can answer the original's 400 for it.
-  cleaning_type: cleaningTypeRule.nullable().optional(),
-});
+export const cleaningUpdateSchema = z
+  .object({
+    name: nameRule.optional(),
+    description: descriptionRule.optional(),
+    price: priceRule.optional(),
+    // null is let through so that the domain can answer the original's 400 for it.
+    cleaning_type: cleaningTypeRule.nullable().optional(),
+  })
+  .register(apiDocs, {
+    id: 'CleaningUpdate',
+    description: 'Only the fields sent change.',
+    examples: [{ price: 95, description: 'Kitchen, bathroom, windows and the balcony.' }],
+  });
 /** PUT /api/cleanings/{cleaning_id}/ */
 export const cleaningUpdateBody = z.object({ cleaning_update: cleaningUpdateSchema });
 export type CleaningUpdateInput = z.infer<typeof cleaningUpdateSchema>;
@@ -162,7 +218,15 @@ export const eventsQuery = z.object({
     .string()
     .regex(/^\d{1,15}$/, 'value is not a valid non-negative integer')
     .transform(Number)
-    .default(0),
+    .default(0)
+    .register(apiDocs, {
+      wire: {
+        type: 'integer',
+        minimum: 0,
+        default: 0,
+        description: 'Only events after this seq; 0 reads from the start.',
+      },
+    }),
 });
 
 /** GET /api/feed/cleanings/ */
@@ -172,7 +236,8 @@ export const feedQuery = z.object({
     .regex(/^\d{1,3}$/, 'value is not a valid integer')
     .transform(Number)
     .pipe(z.number().int().min(1).max(50))
-    .default(20),
+    .default(20)
+    .register(apiDocs, { wire: { type: 'integer', minimum: 1, maximum: 50, default: 20 } }),
   starting_date: z.iso
     .datetime({ offset: true, local: true })
     .transform((s) => new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : s + 'Z'))
@@ -183,14 +248,30 @@ export const feedQuery = z.object({
         .min(new Date('0001-01-01T00:00:00Z'), 'ensure this date is in the years 0001 to 9999')
         .max(new Date('9999-12-31T23:59:59.999Z'), 'ensure this date is in the years 0001 to 9999'),
     )
-    .optional(),
+    .optional()
+    .register(apiDocs, {
+      wire: {
+        type: 'string',
+        format: 'date-time',
+        description:
+          'Items older than this (a time without an offset is UTC): the last item’s `event_timestamp`.',
+      },
+    }),
   /** Tie-breaker for `starting_date`: the `id` of the last item of the previous page. */
   starting_id: z
     .string()
     .regex(/^\d{1,10}$/, 'value is not a valid integer')
     .transform(Number)
     .pipe(z.number().max(MAX_DB_ID, `ensure this value is less than or equal to ${MAX_DB_ID}`))
-    .optional(),
+    .optional()
+    .register(apiDocs, {
+      wire: {
+        type: 'integer',
+        minimum: 0,
+        maximum: MAX_DB_ID,
+        description: 'Tie-breaker for `starting_date`: the `id` of the last item of the previous page.',
+      },
+    }),
 });
 export type FeedQuery = z.infer<typeof feedQuery>;
 
@@ -202,14 +283,33 @@ const seqField = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 // Commands have no older clients to stay compatible with, so an unknown key is refused rather than ignored:
 // a typo such as `{ cleaning_id, sinse: 40 }` would otherwise silently get a snapshot instead of a replay.
-export const cleaningRef = z.strictObject({ cleaning_id: cleaningIdField });
-export const acceptOfferPayload = z.strictObject({ cleaning_id: cleaningIdField, username: usernameRule });
-export const subscribePayload = z.strictObject({ cleaning_id: cleaningIdField, since: seqField.optional() });
-export const offersSyncPayload = z.strictObject({
-  cursors: z
-    .record(z.string().regex(/^[1-9]\d{0,9}$/, 'keys must be cleaning ids'), seqField)
-    .refine((r) => Object.keys(r).length <= MAX_SYNC_CURSORS, `at most ${MAX_SYNC_CURSORS} cursors per call`),
-});
+export const cleaningRef = z
+  .strictObject({ cleaning_id: cleaningIdField })
+  .register(apiDocs, { id: 'CleaningRef', examples: [{ cleaning_id: 1 }] });
+export const acceptOfferPayload = z
+  .strictObject({ cleaning_id: cleaningIdField, username: usernameRule })
+  .register(apiDocs, { id: 'AcceptOffer', examples: [{ cleaning_id: 1, username: 'lucy_cleans' }] });
+export const subscribePayload = z
+  .strictObject({ cleaning_id: cleaningIdField, since: seqField.optional() })
+  .register(apiDocs, {
+    id: 'CleaningSubscribe',
+    description: 'Without `since`, a snapshot; with it, the events after that seq.',
+    examples: [{ cleaning_id: 1 }, { cleaning_id: 1, since: 4 }],
+  });
+export const offersSyncPayload = z
+  .strictObject({
+    cursors: z
+      .record(z.string().regex(/^[1-9]\d{0,9}$/, 'keys must be cleaning ids'), seqField)
+      .refine(
+        (r) => Object.keys(r).length <= MAX_SYNC_CURSORS,
+        `at most ${MAX_SYNC_CURSORS} cursors per call`,
+      ),
+  })
+  .register(apiDocs, {
+    id: 'OffersSync',
+    description: `The last seq seen per cleaning id; at most ${MAX_SYNC_CURSORS} cursors per call.`,
+    examples: [{ cursors: { '1': 4, '7': 0 } }],
+  });
 export const emptyPayload = z.strictObject({}).optional();
 
 // ---------------------------------------------------------------------------------------------
@@ -220,102 +320,130 @@ const timestamps = {
   updated_at: z.iso.datetime({ offset: true }),
 };
 
-export const accessTokenSchema = z.object({ access_token: z.string(), token_type: z.literal('bearer') });
+export const accessTokenSchema = z
+  .object({ access_token: z.string(), token_type: z.literal('bearer') })
+  .register(apiDocs, { id: 'AccessToken' });
 export type AccessToken = z.infer<typeof accessTokenSchema>;
 
-export const profilePublicSchema = z.object({
-  id: z.number().int(),
-  ...timestamps,
-  full_name: z.string().nullable(),
-  phone_number: z.string().nullable(),
-  bio: z.string().nullable(),
-  image: z.string().nullable(),
-  user_id: z.number().int(),
-  username: z.string().nullable(),
-  email: z.string().nullable(),
-});
+export const profilePublicSchema = z
+  .object({
+    id: z.number().int(),
+    ...timestamps,
+    full_name: z.string().nullable(),
+    phone_number: z.string().nullable(),
+    bio: z.string().nullable(),
+    image: z.string().nullable(),
+    user_id: z.number().int(),
+    username: z.string().nullable(),
+    email: z.string().nullable(),
+  })
+  .register(apiDocs, { id: 'ProfilePublic' });
 export type ProfilePublic = z.infer<typeof profilePublicSchema>;
 
-export const userPublicSchema = z.object({
-  id: z.number().int(),
-  ...timestamps,
-  email: z.string(),
-  username: z.string(),
-  email_verified: z.boolean(),
-  is_active: z.boolean(),
-  is_superuser: z.boolean(),
-  access_token: accessTokenSchema.nullable(),
-  profile: profilePublicSchema.nullable(),
-});
+export const userPublicSchema = z
+  .object({
+    id: z.number().int(),
+    ...timestamps,
+    email: z.string(),
+    username: z.string(),
+    email_verified: z.boolean(),
+    is_active: z.boolean(),
+    is_superuser: z.boolean(),
+    access_token: accessTokenSchema.nullable(),
+    profile: profilePublicSchema.nullable(),
+  })
+  .register(apiDocs, { id: 'UserPublic' });
 export type UserPublic = z.infer<typeof userPublicSchema>;
 
 /** Another user as third parties see them: no email, no account flags. */
-export const userSummarySchema = z.object({
-  id: z.number().int(),
-  username: z.string(),
-  profile: z
-    .object({ full_name: z.string().nullable(), bio: z.string().nullable(), image: z.string().nullable() })
-    .nullable(),
-});
+export const userSummarySchema = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    profile: z
+      .object({ full_name: z.string().nullable(), bio: z.string().nullable(), image: z.string().nullable() })
+      .nullable(),
+  })
+  .register(apiDocs, { id: 'UserSummary' });
 export type UserSummary = z.infer<typeof userSummarySchema>;
 
-export const cleaningPublicSchema = z.object({
-  id: z.number().int(),
-  ...timestamps,
-  name: z.string(),
-  description: z.string().nullable(),
-  price: z.number(),
-  cleaning_type: z.enum(CLEANING_TYPES),
-  owner: z.number().int(),
-});
+export const cleaningPublicSchema = z
+  .object({
+    id: z.number().int(),
+    ...timestamps,
+    name: z.string(),
+    description: z.string().nullable(),
+    price: z.number(),
+    cleaning_type: z.enum(CLEANING_TYPES),
+    owner: z.number().int(),
+  })
+  .register(apiDocs, { id: 'CleaningPublic' });
 export type CleaningPublic = z.infer<typeof cleaningPublicSchema>;
 
-export const offerPublicSchema = z.object({
-  ...timestamps,
-  user_id: z.number().int(),
-  cleaning_id: z.number().int(),
-  status: z.enum(OFFER_STATUSES),
-  user: userSummarySchema.nullable(),
-  cleaning: cleaningPublicSchema.nullable(),
-});
+export const offerPublicSchema = z
+  .object({
+    ...timestamps,
+    user_id: z.number().int(),
+    cleaning_id: z.number().int(),
+    status: z.enum(OFFER_STATUSES),
+    user: userSummarySchema.nullable(),
+    cleaning: cleaningPublicSchema.nullable(),
+  })
+  .register(apiDocs, { id: 'OfferPublic' });
 export type OfferPublic = z.infer<typeof offerPublicSchema>;
 
 /** One of the caller's offers for a first load: the offer, its cleaning, and the log position to sync from. */
-export const myOfferSchema = offerPublicSchema.extend({
-  cleaning: cleaningPublicSchema,
-  seq: z.number().int(),
-});
+export const myOfferSchema = offerPublicSchema
+  .extend({
+    cleaning: cleaningPublicSchema,
+    seq: z.number().int(),
+  })
+  .register(apiDocs, { id: 'MyOffer' });
 export type MyOffer = z.infer<typeof myOfferSchema>;
 
-export const offerEventSchema = z.object({
-  cleaning_id: z.number().int(),
-  seq: z.number().int(),
-  type: z.enum(OFFER_EVENT_TYPES),
-  user_id: z.number().int(),
-  offer: offerPublicSchema.nullable(),
-  at: z.iso.datetime({ offset: true }),
-});
+export const offerEventSchema = z
+  .object({
+    cleaning_id: z.number().int(),
+    seq: z.number().int(),
+    type: z.enum(OFFER_EVENT_TYPES),
+    user_id: z.number().int(),
+    offer: offerPublicSchema.nullable(),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .register(apiDocs, { id: 'OfferEvent' });
 /** A row of a cleaning's offer log, as served by REST and pushed as `offer:event`. */
 export type OfferEventPublic = z.infer<typeof offerEventSchema>;
 
-export const feedItemSchema = cleaningPublicSchema.extend({
-  owner: userSummarySchema,
-  row_number: z.number().int(),
-  event_timestamp: z.iso.datetime({ offset: true }),
-  event_type: z.enum(['is_create', 'is_update']),
-});
+export const feedItemSchema = cleaningPublicSchema
+  .extend({
+    owner: userSummarySchema,
+    row_number: z.number().int(),
+    event_timestamp: z.iso.datetime({ offset: true }),
+    event_type: z.enum(['is_create', 'is_update']),
+  })
+  .register(apiDocs, { id: 'FeedItem' });
 export type CleaningFeedItem = z.infer<typeof feedItemSchema>;
 
 /** A validation problem, in FastAPI's shape. */
-export const validationIssueSchema = z.object({
-  loc: z.array(z.union([z.string(), z.number()])),
-  msg: z.string(),
-  type: z.string(),
-});
+export const validationIssueSchema = z
+  .object({
+    loc: z.array(z.union([z.string(), z.number()])),
+    msg: z.string(),
+    type: z.string(),
+  })
+  .register(apiDocs, { id: 'ValidationError' });
 export type ValidationIssue = z.infer<typeof validationIssueSchema>;
 
 /** Every error body: a message, or a list of validation problems (422). */
 export const errorBodySchema = z.object({
   detail: z.union([z.string(), z.array(validationIssueSchema)]),
 });
+
+/** The body of every error but 422, for the API documents. */
+export const messageErrorSchema = z.object({ detail: z.string() }).register(apiDocs, { id: 'HTTPError' });
+
+/** The body of a 422, for the API documents. */
+export const validationErrorSchema = z
+  .object({ detail: z.array(validationIssueSchema) })
+  .register(apiDocs, { id: 'HTTPValidationError' });
 export type ErrorBody = z.infer<typeof errorBodySchema>;

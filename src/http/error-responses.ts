@@ -7,7 +7,12 @@ export function sendError(res: Response, error: DomainError): void {
   if (res.headersSent) return;
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-  res.status(error.status).json({ detail: error.detail });
+  res.status(error.status).json(restErrorBody(error));
+}
+
+/** The JSON body REST answers for `error` (also the source of the OpenAPI document's error examples). */
+export function restErrorBody(error: DomainError): Record<string, unknown> {
+  return { detail: error.detail };
 }
 
 type BodyParserError = Error & { type?: string; status?: number; expose?: boolean };

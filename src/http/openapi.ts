@@ -1,65 +1,146 @@
-import { z } from 'zod';
-import { ERROR_CODES } from '../contract/error-codes.ts';
-import { errorBodySchema } from '../contract/schemas.ts';
-import type { RouteTable } from './route-table.ts';
+import type { z } from 'zod';
+import type { ErrorCode } from '../contract/error-codes.ts';
+import { messageErrorSchema, validationErrorSchema } from '../contract/schemas.ts';
+import { check } from '../contract/validation.ts';
+import { domainError, validationError } from '../domain/errors.ts';
+import { restErrorBody } from './error-responses.ts';
+import type { RouteSpec, RouteTable } from './route-table.ts';
+import { createSchemaComponents, exampleOf, type JsonSchema } from './schema-components.ts';
 
-type JsonSchema = Record<string, unknown>;
+type Components = ReturnType<typeof createSchemaComponents>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  return rest;
-}
-
-function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query') {
+function parametersOf(components: Components, schema: z.ZodType | undefined, location: 'path' | 'query') {
   if (!schema) return [];
-  const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+  const json = components.convert(schema, 'input') as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  const example = exampleOf(schema) as Record<string, unknown> | undefined;
+  return Object.entries(json.properties ?? {}).map(([name, { description, examples, ...s }]) => ({
     name,
     in: location,
     required: location === 'path' || (json.required ?? []).includes(name),
     schema: s,
-    ...(typeof s.description === 'string' ? { description: s.description } : {}),
+    ...(typeof description === 'string' ? { description } : {}),
+    ...(example?.[name] !== undefined
+      ? { example: example[name] }
+      : Array.isArray(examples) && examples.length > 0
+        ? { example: examples[0] }
+        : {}),
   }));
 }
 
-/** Builds the OpenAPI 3.1 document from the same route table and zod schemas that validate requests. */
-export function buildOpenApiDocument(routes: RouteTable, version: string): JsonSchema {
-  const paths: Record<string, Record<string, unknown>> = {};
-  const errorBody = schemaOf(errorBodySchema, 'output');
-  for (const route of routes) {
-    const responses: Record<string, unknown> = {
-      [route.status]: {
-        description: 'Success',
-        content: { 'application/json': { schema: route.response ? schemaOf(route.response, 'output') : {} } },
+/**
+ * A real 422 for the route, produced by its own validators: what a client gets for a wrong path value, a wrong
+ * query value, or a body that is missing its fields.
+ */
+function validationExamples(route: RouteSpec): Record<string, { summary: string; value: unknown }> {
+  const examples: Record<string, { summary: string; value: unknown }> = {};
+  const tryInput = (
+    key: string,
+    summary: string,
+    schema: z.ZodType | undefined,
+    input: unknown,
+    where: string,
+  ) => {
+    if (!schema) return;
+    const checked = check(schema, input, [where]);
+    if (!checked.ok) examples[key] = { summary, value: restErrorBody(validationError(checked.issues)) };
+  };
+  const keysOf = (schema: z.ZodType | undefined) =>
+    Object.keys(((schema as { shape?: Record<string, unknown> } | undefined)?.shape ?? {}) as object);
+  tryInput(
+    'path',
+    'A path value of the wrong type',
+    route.params,
+    Object.fromEntries(keysOf(route.params).map((k) => [k, 'not-an-id!'])),
+    'path',
+  );
+  tryInput(
+    'query',
+    'A query value of the wrong type',
+    route.query,
+    Object.fromEntries(keysOf(route.query).map((k) => [k, 'soon'])),
+    'query',
+  );
+  if (route.body) tryInput('body', 'Required fields missing', route.body.schema, {}, 'body');
+  return examples;
+}
+
+function errorResponses(route: RouteSpec): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of route.errors) {
+    const status = domainError(code).status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    if (status === 422) {
+      responses[status] = {
+        description: 'Validation Error',
+        content: {
+          'application/json': {
+            schema: { $ref: '#/components/schemas/HTTPValidationError' },
+            examples: validationExamples(route),
+          },
+        },
+      };
+      continue;
+    }
+    const errors = codes.map((code) => domainError(code));
+    responses[status] = {
+      description: errors.map((e) => e.detail).join(' | '),
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/HTTPError' },
+          examples: Object.fromEntries(
+            errors.map((e) => [e.code, { summary: String(e.detail), value: restErrorBody(e) }]),
+          ),
+        },
       },
     };
-    const byStatus = new Map<number, string[]>();
-    for (const code of route.errors) {
-      const { status, detail } = ERROR_CODES[code];
-      byStatus.set(status, [
-        ...(byStatus.get(status) ?? []),
-        status === 422 ? 'validation problems' : `"${detail}"`,
-      ]);
-    }
-    for (const [status, details] of byStatus) {
-      responses[status] = {
-        description: details.join(' | '),
-        content: { 'application/json': { schema: errorBody } },
-      };
-    }
+  }
+  return responses;
+}
+
+/**
+ * Builds the OpenAPI 3.1 document from the same route table and zod schemas that validate requests: named
+ * schemas become `components.schemas`, examples come from the contract, error examples from the real mappers.
+ */
+export function buildOpenApiDocument(routes: RouteTable, version: string): JsonSchema {
+  const components = createSchemaComponents();
+  components.convert(messageErrorSchema, 'output');
+  components.convert(validationErrorSchema, 'output');
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const success = route.response
+      ? { content: { 'application/json': { schema: components.convert(route.response, 'output') } } }
+      : { content: { 'application/json': { schema: { type: 'null' } } } };
     const operation: Record<string, unknown> = {
       operationId: route.name,
       summary: route.summary,
       tags: [route.tag],
-      parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
-      responses,
+      parameters: [
+        ...parametersOf(components, route.params, 'path'),
+        ...parametersOf(components, route.query, 'query'),
+      ],
+      responses: {
+        [route.status]: { description: 'Successful Response', ...success },
+        ...errorResponses(route),
+      },
       ...(route.auth ? { security: [{ OAuth2PasswordBearer: [] }] } : {}),
     };
     if (route.body) {
       const mediaType = route.body.kind === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
+      const example = exampleOf(route.body.schema);
       operation.requestBody = {
         required: true,
-        content: { [mediaType]: { schema: schemaOf(route.body.schema, 'input') } },
+        content: {
+          [mediaType]: {
+            schema: components.convert(route.body.schema, 'input'),
+            ...(example !== undefined ? { example } : {}),
+          },
+        },
       };
     }
     (paths[route.path] ??= {})[route.method] = operation;
@@ -69,11 +150,15 @@ export function buildOpenApiDocument(routes: RouteTable, version: string): JsonS
     info: {
       title: 'Phresh Live',
       version,
-      description:
-        'The Phresh marketplace REST API (paths work with or without the trailing slash). Live updates and commands are also available over socket.io at `/socket.io`; see the README.',
+      description: [
+        'The Phresh marketplace REST API. Paths work with or without the trailing slash.',
+        'Every error answers `{"detail": ...}` with the status shown; a 422 lists each problem in FastAPI’s shape.',
+        'Live updates and the offer commands are also available over socket.io at `/socket.io`: see the [socket API](/docs/socket) ([AsyncAPI document](/api/asyncapi.json)).',
+      ].join('\n\n'),
     },
     paths,
     components: {
+      schemas: components.components(),
       securitySchemes: {
         OAuth2PasswordBearer: {
           type: 'oauth2',
