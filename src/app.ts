@@ -17,6 +17,8 @@ import { registerOfferRoutes } from './http/routes/offers.ts';
 import { registerProfileRoutes } from './http/routes/profiles.ts';
 import { registerUserRoutes } from './http/routes/users.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type PoolUsage } from './metrics.ts';
+import { isDomainError } from './domain/errors.ts';
 import { createRealtime, type Realtime } from './realtime/realtime.ts';
 import { connectRedis, type RedisClients } from './realtime/redis.ts';
 
@@ -32,8 +34,13 @@ export type App = {
   orm: Orm;
   logger: Logger;
   config: Config;
-  /** Listens on `port` (0 picks a free one) and resolves with the base URL. */
+  /**
+   * Listens on `port` (0 picks a free one) and resolves with the base URL; with `METRICS_PORT` set, opens the
+   * metrics listener too.
+   */
   listen(port?: number, host?: string): Promise<string>;
+  /** Base URL of the metrics listener once listening, if metrics are on. */
+  metricsUrl(): string | undefined;
   /** Graceful stop: refuse new work, finish in-flight commands, close sockets, then storage. */
   close(): Promise<void>;
 };
@@ -48,6 +55,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ? await connectRedis(config.redisUrl, logger)
     : undefined;
   const tokens = createTokenService(config.secretKey, config.accessTokenExpireMinutes);
+  const metrics = createMetrics({ defaultMetrics: config.metricsPort !== undefined });
+  let metricsUrl: string | undefined;
   const httpServer = createServer();
   answerUnreadableRequests(httpServer);
   // The REST app's listener must exist before socket.io attaches: engine.io then takes it over and hands it
@@ -61,7 +70,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let notices: NoticeSink = { publish() {} };
   const depsFor = (em: Em): Deps => ({ em, tokens, notices });
 
-  const realtime = createRealtime({ httpServer, config, logger, orm, redis, tokens, depsFor });
+  const realtime = createRealtime({ httpServer, config, logger, orm, redis, tokens, depsFor, metrics });
+  metrics.watch({
+    openSockets: () => realtime.io.of('/').sockets.size,
+    pool: async (): Promise<PoolUsage | undefined> => {
+      if (!config.databaseUrl) return undefined;
+      const connection = orm.em.getConnection() as unknown as {
+        getNativeClient(): Promise<{ totalCount: number; idleCount: number; waitingCount: number }>;
+      };
+      const pool = await connection.getNativeClient();
+      return {
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        max: config.databasePoolMax,
+      };
+    },
+  });
   notices = realtime.notices;
   await realtime.start();
 
@@ -71,9 +96,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     perIp: config.loginIpRateLimit,
     windowSeconds: config.loginRateWindowSeconds,
   };
-  const loginGuard = redis
+  const limiter = redis
     ? redisLoginGuard(redis.command, loginLimits, config.redisPrefix)
     : memoryLoginGuard(loginLimits);
+  const loginGuard = {
+    async admit(ip: string, email: string) {
+      try {
+        await limiter.admit(ip, email);
+      } catch (e) {
+        if (isDomainError(e) && e.code === 'RATE_LIMITED') metrics.loginRefused();
+        throw e;
+      }
+    },
+  };
   registerUserRoutes(routes, { loginGuard });
   registerProfileRoutes(routes);
   registerCleaningRoutes(routes);
@@ -84,6 +119,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const httpApp = createHttpApp({
     routes,
     logger,
+    metrics,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
     version: packageJson.version,
@@ -119,8 +155,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     orm,
     logger,
     config,
-    listen(port = config.port, host = config.host) {
-      return new Promise((resolve, reject) => {
+    async listen(port = config.port, host = config.host) {
+      const url = await new Promise<string>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject);
@@ -129,7 +165,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           resolve(`http://${shownHost}:${address.port}`);
         });
       });
+      if (config.metricsPort !== undefined && !metricsUrl) {
+        metricsUrl = await metrics.serve(config.metricsPort, config.metricsHost, logger);
+      }
+      return url;
     },
+    metricsUrl: () => metricsUrl,
     async close() {
       if (stopping) return;
       stopping = true;
@@ -140,6 +181,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await httpClosed;
       clearTimeout(forced);
       await realtime.close();
+      await metrics.close();
       await redis?.quit();
       await orm.close(true);
     },

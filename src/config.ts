@@ -81,6 +81,8 @@ const envSchema = z.object({
   FAULT_KILL_AFTER_COMMIT: z.string().optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   NODE_ID: z.string().min(1).optional(),
+  METRICS_PORT: portSchema.optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 /** Everything the server reads from its environment, validated once at start. */
@@ -120,6 +122,12 @@ export type Config = Readonly<{
    */
   faultKillAfterCommit: string | undefined;
   nodeId: string;
+  /**
+   * Port of the Prometheus `/metrics` listener; undefined means no metrics endpoint at all. It is a listener of
+   * its own, on `metricsHost` (loopback unless set), so that metrics are never public by accident.
+   */
+  metricsPort: number | undefined;
+  metricsHost: string;
 }>;
 
 /** A configuration problem, worded for one line on stderr. */
@@ -180,5 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,
     faultKillAfterCommit: e.FAULT_KILL_AFTER_COMMIT,
     nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
   });
 }

@@ -30,6 +30,7 @@ app.logger.info(
     nodeId: config.nodeId,
     database: config.databaseUrl ? 'postgresql' : `pglite (${config.dataDir})`,
     redis: config.redisUrl ? 'on' : 'off (single node)',
+    metrics: app.metricsUrl() ? `${app.metricsUrl()}/metrics` : 'off',
   },
   `Phresh Live listening on ${url}`,
 );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import { domainError } from '../domain/errors.ts';
 import { docsRouter } from './docs-page.ts';
 import { errorHandler, sendError } from './error-responses.ts';
@@ -12,6 +13,7 @@ export type HttpAppOptions = {
   routes: RouteTable;
   deps: HttpDeps;
   logger: Logger;
+  metrics: Pick<Metrics, 'httpRequest'>;
   corsOrigins: readonly string[];
   /** Express's `trust proxy`: off, a hop count, or the trusted proxies' addresses and ranges. */
   trustProxy: false | number | readonly string[];
@@ -35,11 +37,20 @@ function requestIds(): RequestHandler {
   };
 }
 
-function accessLog(logger: Logger): RequestHandler {
+/** The route's pattern for metrics: the route table's path, or Express's for the few routes outside it. */
+function routeLabel(req: Request, res: Response): string {
+  if (typeof res.locals.route === 'string') return res.locals.route;
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  // Anything else (static files, 404s) is one label: raw paths would let clients grow the series without bound.
+  return typeof path === 'string' ? req.baseUrl + path : '(unmatched)';
+}
+
+function accessLog(logger: Logger, metrics: Pick<Metrics, 'httpRequest'>): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      metrics.httpRequest(req.method, routeLabel(req, res), res.statusCode, ms / 1000);
       logger.info(
         {
           reqId: res.locals.requestId,
@@ -105,7 +116,12 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.set('trust proxy', Array.isArray(options.trustProxy) ? [...options.trustProxy] : options.trustProxy);
-  app.use(requestIds(), securityHeaders(), accessLog(options.logger), cors(options.corsOrigins));
+  app.use(
+    requestIds(),
+    securityHeaders(),
+    accessLog(options.logger, options.metrics),
+    cors(options.corsOrigins),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.status(options.health.live() ? 200 : 503).json({ status: options.health.live() ? 'ok' : 'stopping' });

@@ -108,7 +108,12 @@ export function mountRoutes(router: Router, routes: RouteTable, http: HttpDeps):
   for (const route of routes) {
     const parsers =
       route.body?.kind === 'json' ? jsonParsers : route.body?.kind === 'form' ? formParsers : [];
-    router[route.method](expressPath(route.path), ...parsers, async (req: Request, res: Response) => {
+    // Named before the body is read, so that a request refused by the parser is counted under its route too.
+    const named: RequestHandler = (_req, res, next) => {
+      res.locals.route = route.path;
+      next();
+    };
+    router[route.method](expressPath(route.path), named, ...parsers, async (req: Request, res: Response) => {
       const deps = http.depsFor(req);
       const user = route.auth ? await authenticateRequest(deps, req) : undefined;
       if (user) res.locals.userId = user.id;

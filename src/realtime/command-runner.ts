@@ -60,6 +60,8 @@ export function createCommandRunner(options: {
   fork(): Em;
   depsFor(em: Em): Deps;
   logger: Logger;
+  /** Told of every answered command: its name (`(unknown)` for others), `ok` or the error code, and seconds taken. */
+  onAnswered?: (command: string, outcome: string, seconds: number) => void;
   /** Called once a command's work has committed, before its ack (fault injection hooks in here). */
   afterCommit?: (command: string) => void;
   commandsPerSecond: number;
@@ -92,6 +94,8 @@ export function createCommandRunner(options: {
       return;
     }
     const { ack } = splitArgs(args);
+    // Unknown names are not echoed into metrics labels: a client could make them unbounded.
+    options.onAnswered?.('(unknown)', 'UNKNOWN_COMMAND', 0);
     reply(ack, { ok: false, error: { status: 404, code: 'UNKNOWN_COMMAND', detail: 'Unknown command.' } });
   }
 
@@ -103,11 +107,17 @@ export function createCommandRunner(options: {
     },
     on(name, schema, run) {
       table.set(name, async (socket, args) => {
+        const started = process.hrtime.bigint();
+        const answer = (ack: unknown, response: AckResponse<unknown>) => {
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          options.onAnswered?.(name, response.ok ? 'ok' : response.error.code, seconds);
+          reply(ack, response);
+        };
         const { payload, ack } = splitArgs(args);
-        if (!admit(socket)) return reply(ack, errorAck(domainError('RATE_LIMITED')));
-        if (draining) return reply(ack, errorAck(domainError('SERVICE_UNAVAILABLE')));
+        if (!admit(socket)) return answer(ack, errorAck(domainError('RATE_LIMITED')));
+        if (draining) return answer(ack, errorAck(domainError('SERVICE_UNAVAILABLE')));
         const checked = check(schema, payload, ['payload']);
-        if (!checked.ok) return reply(ack, errorAck(validationError(checked.issues)));
+        if (!checked.ok) return answer(ack, errorAck(validationError(checked.issues)));
 
         const after: (() => void)[] = [];
         inFlight++;
@@ -120,14 +130,14 @@ export function createCommandRunner(options: {
             afterAck: (fn) => after.push(fn),
           });
           options.afterCommit?.(name);
-          reply(ack, { ok: true, data: data === undefined ? null : data });
+          answer(ack, { ok: true, data: data === undefined ? null : data });
         } catch (e) {
           const { error, unexpected } = classifyError(e);
           if (unexpected)
             options.logger.error({ err: e, command: name, userId: socket.data.userId }, 'unexpected error');
           else if (error.code === 'SERVICE_UNAVAILABLE')
             options.logger.warn({ command: name }, 'database unavailable');
-          reply(ack, errorAck(error));
+          answer(ack, errorAck(error));
         } finally {
           for (const fn of after) {
             try {

@@ -71,6 +71,8 @@ export function createOfferLogRelay(deps: {
   listener: OfferLogListener;
   reader: OfferLogReader;
   logger: Logger;
+  /** Told of every event this node pushes, with how long after its recording (relay lag). */
+  onPushed?: (lagSeconds: number) => void;
 }): OfferLogRelay {
   const { io, listener, reader, logger } = deps;
   const delivered = new Map<number, number>();
@@ -139,6 +141,7 @@ export function createOfferLogRelay(deps: {
           if (!excluded.has(socketId)) markPushed(socketId, event.cleaning_id, event.seq);
     }
     remember(event.cleaning_id, event.seq);
+    deps.onPushed?.((Date.now() - Date.parse(event.at)) / 1000);
   }
 
   async function process(announcement: OfferLogAnnouncement) {

@@ -9,6 +9,7 @@ import type { Deps, NoticeSink } from '../domain/context.ts';
 import { readEventRange, readEventsSince } from '../domain/offer-log.ts';
 import type { TokenService } from '../domain/tokens.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import { createCommandRunner } from './command-runner.ts';
 import { createNoticePublisher } from './notice-publisher.ts';
 import { createOfferLogRelay, type OfferLogRelay } from './offer-log-relay.ts';
@@ -43,8 +44,9 @@ export function createRealtime(options: {
   redis: RedisClients | undefined;
   tokens: TokenService;
   depsFor(em: Em): Deps;
+  metrics: Metrics;
 }): Realtime {
-  const { config, logger, orm, redis } = options;
+  const { config, logger, orm, redis, metrics } = options;
   const fork = () => orm.em.fork() as Em;
   const io: IoServer = new Server(options.httpServer, {
     path: '/socket.io',
@@ -68,12 +70,14 @@ export function createRealtime(options: {
       range: (cleaningId, from, to) => readEventRange(fork(), cleaningId, from, to),
       since: (at, after) => readEventsSince(fork(), at, after),
     },
+    onPushed: (lag) => metrics.relayLag(lag),
   });
   const commands = createCommandRunner({
     fork,
     depsFor: options.depsFor,
     logger,
     commandsPerSecond: config.socketCommandsPerSecond,
+    onAnswered: (command, outcome, seconds) => metrics.socketCommand(command, outcome, seconds),
     afterCommit: config.faultKillAfterCommit
       ? (command) => {
           if (command === config.faultKillAfterCommit) process.kill(process.pid, 'SIGKILL');
@@ -86,10 +90,11 @@ export function createRealtime(options: {
     io,
     { maxBufferedBytes: config.slowConsumerMaxBytes, maxPendingPackets: config.slowConsumerMaxPackets },
     logger,
+    () => metrics.slowConsumerDrop(),
   );
 
   registerOfferHandlers({ commands });
-  registerSubscriptionHandlers({ commands, relay });
+  registerSubscriptionHandlers({ commands, relay, metrics });
   const missing = COMMAND_NAMES.filter((name) => !commands.has(name));
   if (missing.length > 0) throw new Error(`socket commands without a handler: ${missing.join(', ')}`);
   const stopWatchingSessions = watchSessionExpiry(io);

@@ -19,7 +19,12 @@ export function pendingOutput(socket: IoSocket): { bytes: number; packets: numbe
  * A client that stops reading would make this node buffer its pushes without bound. Past the limits its
  * connection is dropped at once (nothing more is queued for it); the client reconnects and resyncs from the log.
  */
-export function watchSlowConsumers(io: IoServer, limits: Limits, logger: Logger): () => void {
+export function watchSlowConsumers(
+  io: IoServer,
+  limits: Limits,
+  logger: Logger,
+  onDisconnect: () => void = () => {},
+): () => void {
   const timer = setInterval(() => {
     for (const socket of io.of('/').sockets.values()) {
       const { bytes, packets } = pendingOutput(socket);
@@ -32,6 +37,7 @@ export function watchSlowConsumers(io: IoServer, limits: Limits, logger: Logger)
       const raw = conn.transport?.socket;
       socket.conn.close();
       raw?.terminate?.();
+      onDisconnect();
     }
   }, limits.intervalMs ?? 500);
   timer.unref();

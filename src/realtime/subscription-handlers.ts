@@ -1,6 +1,7 @@
 import { cleaningRef, emptyPayload, offersSyncPayload, subscribePayload } from '../contract/schemas.ts';
 import type { CleaningSnapshot, EventsSince, OffersSyncResult } from '../contract/socket-events.ts';
 import type { Actor, Deps } from '../domain/context.ts';
+import type { Metrics } from '../metrics.ts';
 import {
   readCleaningSnapshot,
   readLogAccess,
@@ -38,9 +39,11 @@ function replayFor(
 export function registerSubscriptionHandlers({
   commands,
   relay,
+  metrics,
 }: {
   commands: CommandRunner;
   relay: OfferLogRelay;
+  metrics?: Pick<Metrics, 'replay'>;
 }): void {
   commands.on('cleaning:subscribe', subscribePayload, async ({ deps, actor, socket, payload, afterAck }) => {
     const cleaningId = payload.cleaning_id;
@@ -58,6 +61,7 @@ export function registerSubscriptionHandlers({
       } else {
         const replay = await replayFor(deps, actor, socket, relay, cleaningId, payload.since);
         result = { events: replay.events, seq: replay.seq, more: replay.more };
+        metrics?.replay('cleaning:subscribe', replay.events.length);
         coveredUpTo = replay.coveredUpTo;
       }
       afterAck(() => relay.release(socket, cleaningId, coveredUpTo));
@@ -93,6 +97,7 @@ export function registerSubscriptionHandlers({
         const covered = new Map(read.cursors.map((c) => [c.cleaningId, c.coveredUpTo]));
         for (const { cleaningId } of cursors) relay.release(socket, cleaningId, covered.get(cleaningId));
       });
+      metrics?.replay('offers:sync', read.events.length);
       return { events: read.events, more: read.more } satisfies OffersSyncResult;
     } catch (e) {
       for (const { cleaningId } of cursors) relay.release(socket, cleaningId);

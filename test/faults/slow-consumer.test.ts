@@ -25,7 +25,7 @@ function tcpOf(client: TrackedClient): NetSocket {
 
 describe('slow consumers', () => {
   it('disconnects a client that stops reading, and it resyncs when it comes back', async () => {
-    server = await startServer({ env: { SLOW_CONSUMER_MAX_BYTES: String(LIMIT_BYTES) } });
+    server = await startServer({ env: { SLOW_CONSUMER_MAX_BYTES: String(LIMIT_BYTES), METRICS_PORT: '0' } });
     const owner = await makeUser(server.url);
     const cleaning = await makeCleaning(owner);
     // A thousand cleaners with pending offers, written straight into the tables (registering them one by one
@@ -82,6 +82,8 @@ describe('slow consumers', () => {
     const warning = warned();
     expect(warning).toBeDefined();
     expect(server.app.realtime.io.of('/').sockets.size).toBe(0);
+    const metrics = await (await fetch(`${server.app.metricsUrl()}/metrics`)).text();
+    expect(metrics).toMatch(/^phresh_slow_consumer_disconnects_total 1$/m);
 
     tcpOf(slow).resume();
     expect(['transport close', 'transport error']).toContain(await disconnected);
