@@ -19,6 +19,7 @@ import { registerUserRoutes } from './http/routes/users.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type PoolUsage } from './metrics.ts';
 import { isDomainError } from './domain/errors.ts';
+import { buildAsyncApiDocument } from './realtime/asyncapi.ts';
 import { createRealtime, type Realtime } from './realtime/realtime.ts';
 import { connectRedis, type RedisClients } from './realtime/redis.ts';
 
@@ -123,6 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
     version: packageJson.version,
+    asyncapi: buildAsyncApiDocument(realtime.commandSchemas(), packageJson.version),
     openUnitOfWork: (req, _res, next) => {
       forks.set(req, orm.em.fork() as Em);
       next();

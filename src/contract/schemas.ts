@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { apiDocs } from './api-docs.ts';
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 import { MAX_SYNC_CURSORS } from './socket-events.ts';
 
 /** Kinds of cleaning job, as in the original. */
@@ -447,3 +448,52 @@ export const validationErrorSchema = z
   .object({ detail: z.array(validationIssueSchema) })
   .register(apiDocs, { id: 'HTTPValidationError' });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Socket answers and pushes (the TypeScript types in socket-events.ts are the compile-time half)
+
+/** `cleaning:subscribe` without `since`. */
+export const cleaningSnapshotSchema = z
+  .object({ cleaning: cleaningPublicSchema, offers: z.array(offerPublicSchema), seq: z.number().int() })
+  .register(apiDocs, {
+    id: 'CleaningSnapshot',
+    description: 'The cleaning, the offers the caller may see, and the seq they reflect.',
+  });
+
+/** `cleaning:subscribe` with `since`. */
+export const eventsSinceSchema = z
+  .object({ events: z.array(offerEventSchema), seq: z.number().int(), more: z.boolean() })
+  .register(apiDocs, {
+    id: 'EventsSince',
+    description: 'The visible events after `since`, in seq order; `more` means call again from the last seq.',
+  });
+
+/** `offers:sync`. */
+export const offersSyncResultSchema = z
+  .object({ events: z.array(offerEventSchema), more: z.boolean() })
+  .register(apiDocs, {
+    id: 'OffersSyncResult',
+    description: 'The visible events after each cursor, grouped by cleaning, each in seq order.',
+  });
+
+/** The error half of every ack. */
+export const ackErrorSchema = z
+  .object({
+    status: z.number().int(),
+    code: z.enum([...(Object.keys(ERROR_CODES) as ErrorCode[]), 'UNKNOWN_COMMAND']),
+    detail: z.union([z.string(), z.array(validationIssueSchema)]),
+  })
+  .register(apiDocs, {
+    id: 'AckError',
+    description: 'The same status and `detail` as REST, plus a stable `code` to branch on.',
+  });
+
+/** `cleaning:deleted`. */
+export const cleaningDeletedSchema = z
+  .object({ cleaning_id: z.number().int() })
+  .register(apiDocs, { id: 'CleaningDeleted' });
+
+/** `session:expired`. */
+export const sessionExpiredSchema = z
+  .object({ detail: z.string() })
+  .register(apiDocs, { id: 'SessionExpired' });

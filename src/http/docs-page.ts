@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { renderSocketDocsPage, SOCKET_DOCS_CSS } from './socket-docs-page.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -10,6 +11,7 @@ const PAGE = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Phresh Live API</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 </head>
 <body>
@@ -21,9 +23,19 @@ const PAGE = `<!doctype html>
 
 const INIT = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true });`;
 
-/** Interactive API docs at /docs, rendered from /api/openapi.json with assets served locally. */
-export function docsRouter(): Router {
+/**
+ * Interactive REST docs at /docs, rendered from /api/openapi.json with assets served locally, and the socket
+ * API's docs at /docs/socket, rendered on the server from the AsyncAPI document.
+ */
+export function docsRouter(asyncapi: Record<string, unknown>): Router {
   const router = express.Router();
+  const socketPage = renderSocketDocsPage(asyncapi);
+  router.get('/docs/socket', (_req, res) => {
+    res.type('html').send(socketPage);
+  });
+  router.get('/docs/socket.css', (_req, res) => {
+    res.type('text/css').send(SOCKET_DOCS_CSS);
+  });
   const assets = dirname(require.resolve('swagger-ui-dist/package.json'));
   router.get('/docs', (_req, res) => {
     res.type('html').send(PAGE);

@@ -18,6 +18,8 @@ export type HttpAppOptions = {
   /** Express's `trust proxy`: off, a hop count, or the trusted proxies' addresses and ranges. */
   trustProxy: false | number | readonly string[];
   version: string;
+  /** The socket API's AsyncAPI document, served at /api/asyncapi.json and rendered at /docs/socket. */
+  asyncapi: Record<string, unknown>;
   /** Opens the request's unit of work (an ORM fork) before anything else runs. */
   openUnitOfWork: RequestHandler;
   health: { live(): boolean; ready(): Promise<Record<string, 'ok' | 'down'>> };
@@ -107,6 +109,18 @@ function cors(allowed: readonly string[]): RequestHandler {
   };
 }
 
+const HOST_HEADER = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
+
+/** The AsyncAPI document with its server at the host the client reached (when that host reads as one). */
+function withServerHost(doc: Record<string, unknown>, host: string | undefined): Record<string, unknown> {
+  if (!host || !HOST_HEADER.test(host)) return doc;
+  const servers = doc.servers as Record<string, Record<string, unknown>>;
+  return {
+    ...doc,
+    servers: Object.fromEntries(Object.entries(servers).map(([k, s]) => [k, { ...s, host }])),
+  };
+}
+
 /** The REST side: middleware in order, the routes, the docs, the dashboard, and the error mapping. */
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
@@ -136,7 +150,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  app.use(docsRouter());
+  app.get('/api/asyncapi.json', (req, res) => {
+    res.json(withServerHost(options.asyncapi, req.headers.host));
+  });
+  app.use(docsRouter(options.asyncapi));
 
   const api = express.Router({ strict: false, caseSensitive: true });
   api.use(options.openUnitOfWork);

@@ -5,7 +5,7 @@ import { check } from '../contract/validation.ts';
 import { domainError, validationError } from '../domain/errors.ts';
 import { restErrorBody } from './error-responses.ts';
 import type { RouteSpec, RouteTable } from './route-table.ts';
-import { createSchemaComponents, exampleOf, type JsonSchema } from './schema-components.ts';
+import { createSchemaComponents, exampleOf, type JsonSchema } from '../contract/json-schema-components.ts';
 
 type Components = ReturnType<typeof createSchemaComponents>;
 

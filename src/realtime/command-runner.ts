@@ -28,6 +28,8 @@ export type CommandRunner = {
     run: (ctx: CommandContext<z.output<S>>) => Promise<R>,
   ): void;
   has(name: string): boolean;
+  /** Every command's payload schema, by name (for the AsyncAPI document). */
+  schemas(): ReadonlyMap<string, z.ZodType>;
   /** Routes every event of `socket` through the table; an unknown one is answered 404 (if it has an ack). */
   attach(socket: IoSocket): void;
   /** Refuses new commands with 503 and waits (up to `ms`) for the ones in flight. */
@@ -35,7 +37,8 @@ export type CommandRunner = {
   inFlight(): number;
 };
 
-function errorAck(error: DomainError): AckResponse<never> {
+/** The ack a refused command answers (also the source of the AsyncAPI document's error examples). */
+export function errorAck(error: DomainError): AckResponse<never> {
   return { ok: false, error: { status: error.status, code: error.code, detail: error.detail } };
 }
 
@@ -86,6 +89,7 @@ export function createCommandRunner(options: {
 
   type Handler = (socket: IoSocket, args: unknown[]) => Promise<void>;
   const table = new Map<string, Handler>();
+  const schemas = new Map<string, z.ZodType>();
 
   function dispatch(this: IoSocket, event: string, ...args: unknown[]): void {
     const handler = table.get(event);
@@ -101,11 +105,13 @@ export function createCommandRunner(options: {
 
   return {
     has: (name) => table.has(name),
+    schemas: () => schemas,
     attach(socket) {
       // One shared listener per socket, called with the socket as `this`: no closures per socket and command.
       socket.onAny(dispatch);
     },
     on(name, schema, run) {
+      schemas.set(name, schema);
       table.set(name, async (socket, args) => {
         const started = process.hrtime.bigint();
         const answer = (ack: unknown, response: AckResponse<unknown>) => {

@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
+import type { z } from 'zod';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Config } from '../config.ts';
 import { COMMAND_NAMES } from '../contract/socket-events.ts';
@@ -27,6 +28,8 @@ export type Realtime = {
   io: IoServer;
   relay: OfferLogRelay;
   notices: NoticeSink;
+  /** Every socket command's payload schema, by name: what the server validates with. */
+  commandSchemas(): ReadonlyMap<string, z.ZodType>;
   start(): Promise<void>;
   /** Refuses new commands and waits for those in flight, then drops connections so clients move to another node. */
   drain(ms: number): Promise<void>;
@@ -112,6 +115,7 @@ export function createRealtime(options: {
     io,
     relay,
     notices,
+    commandSchemas: () => commands.schemas(),
     start: () => relay.start(),
     async drain(ms) {
       await commands.drain(ms);

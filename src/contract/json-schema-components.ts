@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiDocs } from '../contract/api-docs.ts';
+import { apiDocs } from './api-docs.ts';
 
 /** A JSON Schema (2020-12, which OpenAPI 3.1 and AsyncAPI 3 both accept) as a plain object. */
 export type JsonSchema = Record<string, unknown>;
