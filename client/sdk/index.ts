@@ -16,6 +16,7 @@ export {
   type PhreshClientEvents,
   type PhreshClientOptions,
   type PhreshSocket,
+  type SocketTransport,
 } from './phresh-client.ts';
 export { describeDetail, PhreshError, type PhreshErrorCode } from './phresh-error.ts';
 export type { CleaningUpdate, FeedPage, NewCleaning, NewUser, ProfileUpdate } from './rest-api.ts';

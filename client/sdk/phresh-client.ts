@@ -59,7 +59,17 @@ export type PhreshClientOptions = {
   /** Delays between reconnection attempts, doubling from the first to the second (defaults 500 ms and 5 s). */
   reconnectDelayMs?: number;
   reconnectDelayMaxMs?: number;
+  /**
+   * The socket.io transports to try, in order (default `['websocket', 'polling']`): WebSocket first, which
+   * needs no sticky sessions behind a load balancer, and HTTP long-polling when a WebSocket cannot be opened
+   * (a proxy that refuses upgrades). `['polling', 'websocket']` is socket.io's own default: long-polling first,
+   * then the upgrade. `['websocket']` never falls back, for a balancer without sticky sessions.
+   */
+  transports?: readonly SocketTransport[];
 };
+
+/** A socket.io transport the client can use. */
+export type SocketTransport = 'websocket' | 'polling';
 
 /** One of the caller's offers, with its cleaning (once known). */
 export type MyOfferView = OfferPublic & { cleaning: CleaningPublic | null };
@@ -99,6 +109,7 @@ export class PhreshClient {
   private readonly renewHook: PhreshClientOptions['renewToken'];
   private readonly reconnectDelayMs: number;
   private readonly reconnectDelayMaxMs: number;
+  private readonly transports: SocketTransport[];
   private readonly tracker = new OfferTracker();
   private readonly listeners = new Map<string, Set<Listener>>();
   private token: string | undefined;
@@ -125,6 +136,7 @@ export class PhreshClient {
     this.renewHook = options.renewToken;
     this.reconnectDelayMs = options.reconnectDelayMs ?? 500;
     this.reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? 5_000;
+    this.transports = [...(options.transports ?? ['websocket', 'polling'])];
     this.rest = createRestApi(this.url, {
       token: () => this.token,
       renew: (detail) => this.renew(detail),
@@ -407,8 +419,9 @@ export class PhreshClient {
     const socket: PhreshSocket = io(this.url || undefined, {
       autoConnect: false,
       forceNew: true,
-      // Long-polling would need sticky sessions across nodes; WebSocket does not.
-      transports: ['websocket'],
+      transports: this.transports,
+      // Without it, socket.io gives up when the first transport fails instead of trying the next one.
+      tryAllTransports: true,
       reconnectionDelay: this.reconnectDelayMs,
       reconnectionDelayMax: this.reconnectDelayMaxMs,
       auth: (cb) => cb({ token: this.token }),
