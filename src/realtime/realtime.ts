@@ -1,8 +1,9 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server } from 'socket.io';
 import type { z } from 'zod';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Config } from '../config.ts';
+import { ERROR_CODES } from '../contract/error-codes.ts';
 import { COMMAND_NAMES } from '../contract/socket-events.ts';
 import { postgresOfferLogListener, pgliteOfferLogListener } from '../db/offer-log-listeners.ts';
 import type { Em, Orm } from '../db/orm.ts';
@@ -36,6 +37,18 @@ export type Realtime = {
   close(): Promise<void>;
 };
 
+/** Long-polling speaks GET (the long poll) and POST (packets from the client); nothing else is an engine.io request. */
+function refuseOtherMethods(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
+  if (req.method === 'GET' || req.method === 'POST') return next();
+  const body = JSON.stringify({ detail: ERROR_CODES.METHOD_NOT_ALLOWED.detail });
+  res.writeHead(405, {
+    allow: 'GET, POST, OPTIONS',
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 /** Socket messages above this size close the connection (commands are tiny). */
 export const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024;
 
@@ -61,6 +74,10 @@ export function createRealtime(options: {
     cors: { origin: [...config.corsOrigins], methods: ['GET', 'POST'] },
     ...(redis ? { adapter: createAdapter(redis.pub, redis.sub, { key: config.redisPrefix }) } : {}),
   });
+
+  // After socket.io's CORS middleware, which answers preflights: engine.io answers any other method on a live
+  // session with a bodiless 500, so refuse them first, the way REST refuses a method.
+  io.engine.use(refuseOtherMethods);
 
   const notices = createNoticePublisher(io);
   const relay = createOfferLogRelay({

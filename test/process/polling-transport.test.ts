@@ -52,6 +52,24 @@ describe('HTTP long-polling', () => {
     );
   });
 
+  it('refuses methods other than GET and POST on a session with a 405 and a detail, and keeps the session', async () => {
+    const base = server.url;
+    const sid = await handshake(base);
+    const path = `${base}/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const res = await fetch(path, { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET, POST, OPTIONS');
+      expect(await res.json()).toEqual({ detail: 'Method Not Allowed' });
+    }
+    const head = await fetch(path, { method: 'HEAD' });
+    expect(head.status).toBe(405);
+    // The refusals reached neither the session nor the REST app: the session still answers its long poll.
+    const post = await fetch(path, { method: 'POST', body: '40{"token":"x"}' });
+    expect(await post.text()).toBe('ok');
+    expect(await (await fetch(path, { signal: AbortSignal.timeout(5000) })).text()).toContain('"status":401');
+  });
+
   it('connects a polling-only client that gets its pushes once and in order', async () => {
     const [owner, cleaner] = [await makeUser(server.url), await makeUser(server.url)];
     const cleaning = await makeCleaning(owner);
