@@ -176,8 +176,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async close() {
       if (stopping) return;
       stopping = true;
-      const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // The listener stays open while the live side drains: a long-polling client fetches the acks of its last
+      // commands with a new request, and would lose them to a refused connection.
       await realtime.drain(config.shutdownGraceMs);
+      const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       const forced = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs).unref();
       await httpClosed;

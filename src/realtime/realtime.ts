@@ -136,7 +136,25 @@ export function createRealtime(options: {
     start: () => relay.start(),
     async drain(ms) {
       await commands.drain(ms);
-      // Closing the transports (rather than disconnecting) makes clients reconnect, to another node.
+      // Closing the transports (rather than disconnecting) makes clients reconnect, to another node. Each is
+      // closed only once it has handed over what it holds: a long-polling client fetches the acks written since
+      // its last poll, which engine.io's own close would discard.
+      const conns = new Set([...io.of('/').sockets.values()].map((socket) => socket.conn));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(
+          [...conns].map(
+            (conn) =>
+              new Promise<void>((resolve) => {
+                if (conn.readyState === 'closed') return resolve();
+                conn.once('close', () => resolve());
+                conn.close();
+              }),
+          ),
+        ),
+        new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+      ]);
+      clearTimeout(timer);
       io.engine.close();
     },
     async close() {

@@ -3,8 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeCleaning, makeUser, makeUsers } from '../helpers/api.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startServerProcess } from '../helpers/process.ts';
-import { testEnv } from '../helpers/server.ts';
+import { startServer, testEnv } from '../helpers/server.ts';
 import { command, connect } from '../helpers/sockets.ts';
+import { until } from '../helpers/wait.ts';
 
 let db: TestDatabase | undefined;
 afterAll(() => db?.drop());
@@ -46,5 +47,33 @@ describe('graceful shutdown', () => {
     }).then((r) => r.json() as Promise<unknown[]>);
     expect(events.length).toBe(answers.filter((a) => a.ok).length);
     expect(await restarted.stop()).toBe(0);
+  });
+});
+
+describe('graceful shutdown of a long-polling client', () => {
+  it('hands over the acks written since its last poll before closing the session', async () => {
+    const server = await startServer();
+    try {
+      const user = await makeUser(server.url);
+      const base = `${server.url}/socket.io/?EIO=4&transport=polling`;
+      const sid = /"sid":"([^"]+)"/.exec(await (await fetch(base)).text())![1];
+      const session = `${base}&sid=${sid}`;
+      await fetch(session, { method: 'POST', body: `40{"token":"${user.token}"}` });
+      expect(await (await fetch(session)).text()).toMatch(/^40\{"sid"/);
+      // A command whose ack can only travel on the next poll, and no poll pending while the node drains.
+      expect(await (await fetch(session, { method: 'POST', body: '420["feed:subscribe",{}]' })).text()).toBe(
+        'ok',
+      );
+      const conn = () => [...server.app.realtime.io.of('/').sockets.values()][0]?.conn;
+      const closing = server.app.close();
+      await until(async () => conn()?.readyState !== 'open', 10_000, 'the drain to reach the session');
+      const poll = () => fetch(session, { signal: AbortSignal.timeout(5000) }).then((r) => r.text());
+      expect(await poll()).toBe('430[{"ok":true,"data":null}]');
+      // Then engine.io's close packet: the client reconnects (to another node) knowing every answer.
+      expect((await poll()).split('\x1e').at(-1)).toBe('1');
+      await closing;
+    } finally {
+      await server.close();
+    }
   });
 });
