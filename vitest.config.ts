@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { socketTransportProjects } from './test/helpers/transport-projects.ts';
 
 // In CI the JSON report is what .ci/run counts; locally the default reporter is enough.
 const reporters = process.env.CI
@@ -7,13 +8,25 @@ const reporters = process.env.CI
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/faults/**', 'node_modules/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     globalSetup: ['test/helpers/global-setup.ts'],
     reporters: reporters as never,
+    projects: socketTransportProjects({
+      include: ['test/**/*.test.ts'],
+      exclude: ['test/faults/**', 'node_modules/**'],
+      // Every file that connects socket.io clients to a server runs a second time on socket.io's default
+      // transports; the others run once.
+      socketSuites: [
+        'test/socket/**/*.test.ts',
+        'test/sdk/**/*.test.ts',
+        'test/cluster/**/*.test.ts',
+        'test/process/**/*.test.ts',
+        'test/hardening/auth.test.ts',
+        'test/hardening/socket-fuzz.test.ts',
+      ],
+    }),
   },
 });

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { socketTransportProjects } from './test/helpers/transport-projects.ts';
 
 // Fault injection: kills nodes, restarts PostgreSQL and Redis (private instances), stalls clients.
 // Runs one file at a time, since each file breaks things on purpose.
@@ -8,7 +9,6 @@ const reporters = process.env.CI
 
 export default defineConfig({
   test: {
-    include: ['test/faults/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,
@@ -16,5 +16,15 @@ export default defineConfig({
     hookTimeout: 120_000,
     globalSetup: ['test/helpers/global-setup.ts'],
     reporters: reporters as never,
+    projects: socketTransportProjects({
+      include: ['test/faults/**/*.test.ts'],
+      exclude: ['node_modules/**'],
+      // The slow consumer stalls the TCP socket under a WebSocket: it has no long-polling counterpart.
+      socketSuites: [
+        'test/faults/kill-node.test.ts',
+        'test/faults/postgres-restart.test.ts',
+        'test/faults/redis-restart.test.ts',
+      ],
+    }),
   },
 });

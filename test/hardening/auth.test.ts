@@ -8,7 +8,7 @@ import { Api, makeCleaning, makeUser, uniqueName, type TestUser } from '../helpe
 import { createTestDatabase } from '../helpers/database.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { canRunCluster, redisUrl } from '../helpers/services.ts';
-import { closeAll, connect, connectError } from '../helpers/sockets.ts';
+import { TEST_TRANSPORTS, closeAll, connect, connectError } from '../helpers/sockets.ts';
 import { forgedTokens, signToken } from './attack-tokens.ts';
 import { snapshotRows } from './db-snapshot.ts';
 import { rawClient } from './raw-http.ts';
@@ -162,7 +162,7 @@ describe('authentication on the socket handshake', () => {
       { extraHeaders: { authorization: `Bearer ${owner.token}` } },
     ]) {
       const socket = io(server.url, {
-        transports: ['websocket'],
+        transports: TEST_TRANSPORTS,
         reconnection: false,
         forceNew: true,
         ...options,

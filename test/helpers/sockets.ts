@@ -8,7 +8,27 @@ import type {
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Connects with `auth.token` over websocket and resolves once connected (rejects with the connect_error). */
+export type SocketTransport = 'polling' | 'websocket';
+
+/**
+ * The transports every test client connects with, from `TEST_SOCKET_TRANSPORTS`: `websocket` alone (the
+ * default), or `polling,websocket`, socket.io's own default (long-polling first, then the upgrade). vitest runs
+ * every socket suite once with each (see vitest.config.ts).
+ */
+export const TEST_TRANSPORTS: SocketTransport[] = parseTransports(process.env.TEST_SOCKET_TRANSPORTS);
+
+function parseTransports(value: string | undefined): SocketTransport[] {
+  if (!value) return ['websocket'];
+  const names = value.split(',').map((t) => t.trim());
+  for (const name of names) {
+    if (name !== 'polling' && name !== 'websocket') {
+      throw new Error(`TEST_SOCKET_TRANSPORTS: unknown transport "${name}" (polling, websocket)`);
+    }
+  }
+  return names as SocketTransport[];
+}
+
+/** Connects with `auth.token` over the test transports and resolves once connected (rejects with the connect_error). */
 export function connect(
   url: string,
   token: string | undefined,
@@ -16,7 +36,7 @@ export function connect(
 ): Promise<ClientSocket> {
   const socket: ClientSocket = io(url, {
     auth: token === undefined ? {} : { token },
-    transports: ['websocket'],
+    transports: TEST_TRANSPORTS,
     reconnection: options.autoReconnect ?? false,
     forceNew: true,
     timeout: 10_000,

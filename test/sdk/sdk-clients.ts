@@ -1,5 +1,6 @@
 import { PhreshClient, type OfferEventPublic, type PhreshClientOptions } from 'phresh-live/client';
 import type { TestUser } from '../helpers/api.ts';
+import { TEST_TRANSPORTS } from '../helpers/sockets.ts';
 
 /** A real SDK client, signed in as `user` and live. */
 export async function liveClient(
@@ -7,7 +8,13 @@ export async function liveClient(
   user: TestUser,
   options: Omit<PhreshClientOptions, 'url'> = {},
 ): Promise<PhreshClient> {
-  const client = new PhreshClient({ url, ackTimeoutMs: 10_000, reconnectDelayMaxMs: 1_000, ...options });
+  const client = new PhreshClient({
+    url,
+    ackTimeoutMs: 10_000,
+    reconnectDelayMaxMs: 1_000,
+    transports: TEST_TRANSPORTS,
+    ...options,
+  });
   await client.login(user.email, user.password);
   await client.connect();
   return client;

@@ -22,7 +22,7 @@ import { makeCleaning, makeUser } from '../helpers/api.ts';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { pgAdminUrl } from '../helpers/services.ts';
-import { Recorder, closeAll, type ClientSocket } from '../helpers/sockets.ts';
+import { Recorder, TEST_TRANSPORTS, closeAll, type ClientSocket } from '../helpers/sockets.ts';
 import { until } from '../helpers/wait.ts';
 
 /** Lets a test decide when the relay's catch-up read may go ahead, and make the first one fail. */
@@ -111,7 +111,7 @@ afterAll(async () => {
 async function connectAs(userId: number): Promise<ClientSocket> {
   const socket = connectClient(relayUrl, {
     auth: { userId },
-    transports: ['websocket'],
+    transports: TEST_TRANSPORTS,
     reconnection: false,
     forceNew: true,
   }) as Socket as ClientSocket;
