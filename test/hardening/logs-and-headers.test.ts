@@ -1,6 +1,7 @@
 // What leaves the server besides the answers it means to give (issue 7, part 2): logs without passwords or
 // tokens, 500s without stacks or SQL, security headers on every answer, and CORS only for configured origins.
 import { randomBytes } from 'node:crypto';
+import { connect as netConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { User } from '../../src/db/entities/index.ts';
 import type { Em } from '../../src/db/orm.ts';
@@ -227,6 +228,36 @@ describe('security headers', () => {
       socket.on('error', reject);
     });
     expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(raw.endsWith('{"detail":"Bad Request"}')).toBe(true);
+  });
+
+  /** Writes `bytes` on one connection and resolves with everything the server sent until it closed. */
+  const exchange = (bytes: string) =>
+    new Promise<string>((resolve, reject) => {
+      const url = new URL(server.url);
+      const socket = netConnect(Number(url.port), url.hostname, () => socket.write(bytes));
+      let data = '';
+      socket.on('data', (d) => (data += String(d)));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+  const statusLines = (raw: string) => raw.match(/^HTTP\/1\.1 \d+ [^\r]*/gm) ?? [];
+
+  it('gives a pipelined request its own answer when unreadable bytes follow it, then closes', async () => {
+    // The first request is answered after a database round trip, while the parser already refused the bytes
+    // after it: a refusal written then would reach the client as the answer to the first request.
+    const raw = await exchange('GET /readyz HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n');
+    expect(statusLines(raw)).toEqual(['HTTP/1.1 200 OK']);
+    expect(raw.endsWith('{"status":"ok","checks":{"database":"ok"}}')).toBe(true);
+  });
+
+  it('refuses a request whose body breaks the framing through its own answer, once', async () => {
+    const raw = await exchange(
+      'POST /api/users/login/token/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n' +
+        'Content-Type: application/x-www-form-urlencoded\r\n\r\nzz\r\nabc\r\n',
+    );
+    expect(statusLines(raw)).toEqual(['HTTP/1.1 400 Bad Request']);
+    expect(raw).toMatch(/\r\nX-Request-Id: /i);
     expect(raw.endsWith('{"detail":"Bad Request"}')).toBe(true);
   });
 });
