@@ -49,6 +49,19 @@ function refuseOtherMethods(req: IncomingMessage, res: ServerResponse, next: (er
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** While a node drains, it opens no new session: a client would lose it moments later, with the node. */
+function refuseNewSessionsWhile(draining: () => boolean) {
+  return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void => {
+    if (!draining() || new URL(req.url ?? '/', 'http://node').searchParams.has('sid')) return next();
+    const body = JSON.stringify({ detail: ERROR_CODES.SERVICE_UNAVAILABLE.detail });
+    res.writeHead(503, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  };
+}
+
 /** Socket messages above this size close the connection (commands are tiny). */
 export const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024;
 
@@ -78,6 +91,8 @@ export function createRealtime(options: {
   // After socket.io's CORS middleware, which answers preflights: engine.io answers any other method on a live
   // session with a bodiless 500, so refuse them first, the way REST refuses a method.
   io.engine.use(refuseOtherMethods);
+  let draining = false;
+  io.engine.use(refuseNewSessionsWhile(() => draining));
 
   const notices = createNoticePublisher(io);
   const relay = createOfferLogRelay({
@@ -135,6 +150,7 @@ export function createRealtime(options: {
     commandSchemas: () => commands.schemas(),
     start: () => relay.start(),
     async drain(ms) {
+      draining = true;
       await commands.drain(ms);
       // Closing the transports (rather than disconnecting) makes clients reconnect, to another node. Each is
       // closed only once it has handed over what it holds: a long-polling client fetches the acks written since

@@ -67,6 +67,12 @@ describe('graceful shutdown of a long-polling client', () => {
       const conn = () => [...server.app.realtime.io.of('/').sockets.values()][0]?.conn;
       const closing = server.app.close();
       await until(async () => conn()?.readyState !== 'open', 10_000, 'the drain to reach the session');
+      // Meanwhile the node opens no new session, on either transport, and says why.
+      const refused = await fetch(base);
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toEqual({
+        detail: 'The service is temporarily unavailable. Please try again shortly.',
+      });
       const poll = () => fetch(session, { signal: AbortSignal.timeout(5000) }).then((r) => r.text());
       expect(await poll()).toBe('430[{"ok":true,"data":null}]');
       // Then engine.io's close packet: the client reconnects (to another node) knowing every answer.
