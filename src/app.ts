@@ -13,6 +13,7 @@ import { answerUnreadableRequests } from './http/unreadable-requests.ts';
 import { guardRequestListeners } from './http/request-guard.ts';
 import type { RouteTable } from './http/route-table.ts';
 import { registerCleaningRoutes } from './http/routes/cleanings.ts';
+import { registerEvaluationRoutes } from './http/routes/evaluations.ts';
 import { registerOfferRoutes } from './http/routes/offers.ts';
 import { registerProfileRoutes } from './http/routes/profiles.ts';
 import { registerUserRoutes } from './http/routes/users.ts';
@@ -114,6 +115,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerProfileRoutes(routes);
   registerCleaningRoutes(routes);
   registerOfferRoutes(routes);
+  registerEvaluationRoutes(routes);
 
   let stopping = false;
   const forks = new WeakMap<Request, Em>();

@@ -3,7 +3,7 @@ import type {
   MyOffer,
   OfferEventPublic,
   OfferPublic,
-  UserSummary,
+  Offerer,
 } from '../../src/contract/schemas.ts';
 
 /** What the client knows about one cleaning's offers, kept in step with the cleaning's offer log. */
@@ -38,7 +38,7 @@ export type TrackStep = { cleaningId: number; applied: OfferEventPublic[]; gapAf
  */
 export class OfferTracker {
   private readonly tracks = new Map<number, CleaningTrack>();
-  private readonly users = new Map<number, UserSummary>();
+  private readonly users = new Map<number, Offerer>();
   private clock = 0;
 
   get now(): number {
@@ -81,7 +81,7 @@ export class OfferTracker {
     this.tracks.clear();
   }
 
-  user(userId: number): UserSummary | undefined {
+  user(userId: number): Offerer | undefined {
     return this.users.get(userId);
   }
 

@@ -2,6 +2,9 @@ import { io, type Socket } from 'socket.io-client';
 import type {
   CleaningFeedItem,
   CleaningPublic,
+  EvaluationCreateInput,
+  EvaluationPublic,
+  EvaluationStats,
   OfferEventPublic,
   OfferPublic,
   UserPublic,
@@ -84,6 +87,7 @@ export const METHOD_FOR_COMMAND = {
   'offer:accept': 'acceptOffer',
   'offer:cancel': 'cancelOffer',
   'offer:rescind': 'rescindOffer',
+  'evaluation:create': 'evaluate',
   'cleaning:subscribe': 'subscribe',
   'cleaning:unsubscribe': 'unsubscribe',
   'offers:sync': 'syncOffers',
@@ -264,6 +268,18 @@ export class PhreshClient {
   }
 
   /**
+   * Mark your cleaning done by evaluating its accepted cleaner: their offer becomes `completed`, and the
+   * `completed` event (carrying the evaluation) reaches them and you live.
+   */
+  evaluate(
+    cleaningId: number,
+    username: string,
+    evaluation: EvaluationCreateInput,
+  ): Promise<EvaluationPublic> {
+    return this.command('evaluation:create', { cleaning_id: cleaningId, username, evaluation });
+  }
+
+  /**
    * Follow a cleaning's offers live (all of them on your own cleaning, yours otherwise): loads a snapshot, then
    * keeps `offers(cleaningId)` current, across reconnects too.
    */
@@ -333,6 +349,16 @@ export class PhreshClient {
   }
 
   /** Your cleanings, newest first. */
+  /** A cleaner's evaluations, newest first. */
+  getEvaluations(username: string): Promise<EvaluationPublic[]> {
+    return this.rest.evaluations(username);
+  }
+
+  /** A cleaner's aggregate ratings (counts 0 and averages null before their first evaluation). */
+  getStats(username: string): Promise<EvaluationStats> {
+    return this.rest.evaluationStats(username);
+  }
+
   myCleanings(): Promise<CleaningPublic[]> {
     return this.rest.myCleanings();
   }

@@ -4,6 +4,8 @@ import type {
   CleaningFeedItem,
   CleaningPublic,
   cleaningUpdateSchema,
+  EvaluationPublic,
+  EvaluationStats,
   MyOffer,
   newCleaningSchema,
   newUserSchema,
@@ -111,6 +113,12 @@ export function createRestApi(baseUrl: string, auth: RestAuth) {
     },
     offersOn: (cleaningId: number) => call<OfferPublic[]>(`/api/cleanings/${cleaningId}/offers/`),
     myOffers: () => call<MyOffer[]>('/api/users/me/offers/'),
+    evaluations: (username: string) =>
+      call<EvaluationPublic[]>(`/api/users/${encodeURIComponent(username)}/evaluations/`),
+    evaluationStats: (username: string) =>
+      call<EvaluationStats>(`/api/users/${encodeURIComponent(username)}/evaluations/stats/`),
+    evaluation: (username: string, cleaningId: number) =>
+      call<EvaluationPublic>(`/api/users/${encodeURIComponent(username)}/evaluations/${cleaningId}/`),
     /** The cleaning's log after `since` as the caller may see it (at most 5000 per call). */
     events: (cleaningId: number, since: number) =>
       call<OfferEventPublic[]>(`/api/cleanings/${cleaningId}/events/?since=${since}`),

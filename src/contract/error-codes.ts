@@ -43,6 +43,24 @@ export const ERROR_CODES = {
   ALREADY_ACCEPTED: { status: 400, detail: 'That cleaning job already has an accepted offer.' },
   OFFER_NOT_ACCEPTED: { status: 400, detail: 'Can only cancel offers that have been accepted.' },
   RESCIND_NOT_PENDING: { status: 400, detail: 'Can only rescind currently pending offers.' },
+  /** Someone other than the cleaning's owner tried to evaluate; answered before any user or offer lookup. */
+  EVALUATION_FORBIDDEN: {
+    status: 403,
+    detail: 'Users are unable to leave evaluations for cleaning jobs they do not own.',
+  },
+  /** The evaluated user's offer is not the accepted one (a second evaluation lands here too). */
+  EVALUATION_NOT_ACCEPTED: { status: 400, detail: 'Only users with accepted offers can be evaluated.' },
+  EVALUATION_NOT_FOUND: { status: 404, detail: 'No evaluation found for that cleaning.' },
+  /** The cleaning was completed: its offers can no longer be made, accepted, cancelled or rescinded. */
+  CLEANING_COMPLETED: {
+    status: 400,
+    detail: 'That cleaning job has been completed; its offers can no longer change.',
+  },
+  /** A completed cleaning is the record of its cleaner's evaluation: it cannot be edited or deleted. */
+  COMPLETED_CLEANING_LOCKED: {
+    status: 400,
+    detail: 'A completed cleaning job cannot be edited or deleted.',
+  },
   /** The caller neither owns the cleaning nor has an offer on it. */
   EVENTS_FORBIDDEN: { status: 403, detail: 'Unable to access events.' },
   /** Only superusers may change another account. */

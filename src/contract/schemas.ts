@@ -12,8 +12,11 @@ import { MAX_SYNC_CURSORS } from './socket-events.ts';
 export const CLEANING_TYPES = ['dust_up', 'spot_clean', 'full_clean'] as const;
 export type CleaningType = (typeof CLEANING_TYPES)[number];
 
-/** Offer states. `accepted` is unique per cleaning; `rejected` and `cancelled` are terminal for that user. */
-export const OFFER_STATUSES = ['pending', 'accepted', 'rejected', 'cancelled'] as const;
+/**
+ * Offer states. At most one offer per cleaning is `accepted` or `completed` (the owner evaluated the work);
+ * `rejected` and `cancelled` are terminal for that user, and `completed` for the whole cleaning.
+ */
+export const OFFER_STATUSES = ['pending', 'accepted', 'rejected', 'cancelled', 'completed'] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
 
 /** What an offer-log event records; one event per affected offer. */
@@ -24,8 +27,16 @@ export const OFFER_EVENT_TYPES = [
   'cancelled',
   'pending',
   'rescinded',
+  'completed',
 ] as const;
 export type OfferEventType = (typeof OFFER_EVENT_TYPES)[number];
+
+/** Where a cleaning stands, derived from its offers: `assigned` has an accepted offer, `completed` an evaluated one. */
+export const CLEANING_STATUSES = ['open', 'assigned', 'completed'] as const;
+export type CleaningStatus = (typeof CLEANING_STATUSES)[number];
+
+/** Ratings of an evaluation are whole stars, 0 to 5 (checked by the database too). */
+export const MAX_RATING = 5;
 
 /** Largest price a cleaning may carry (the column's range, checked by the database too). */
 export const MAX_PRICE = 99999.99;
@@ -276,6 +287,49 @@ export const feedQuery = z.object({
 });
 export type FeedQuery = z.infer<typeof feedQuery>;
 
+const ratingRule = z.number().int().min(0).max(MAX_RATING);
+/** Trimmed; a text left empty by trimming is stored as null. */
+const evaluationText = (max: number) =>
+  z
+    .string()
+    .regex(NO_NUL, NO_NUL_MESSAGE)
+    .trim()
+    .max(max)
+    .transform((v) => (v === '' ? null : v))
+    .register(apiDocs, { wire: { type: 'string', maxLength: max } })
+    .nullable();
+
+export const evaluationCreateSchema = z
+  .object({
+    overall_rating: ratingRule,
+    no_show: z.boolean().default(false),
+    headline: evaluationText(200).optional(),
+    comment: evaluationText(5000).optional(),
+    professionalism: ratingRule.nullable().optional(),
+    completeness: ratingRule.nullable().optional(),
+    efficiency: ratingRule.nullable().optional(),
+  })
+  .register(apiDocs, {
+    id: 'EvaluationCreate',
+    description:
+      'Ratings are whole stars from 0 to 5; texts are trimmed, and stored as null when left empty.',
+    examples: [
+      {
+        overall_rating: 5,
+        no_show: false,
+        headline: 'Spotless kitchen',
+        comment: 'On time, careful with the plants.',
+        professionalism: 5,
+        completeness: 4,
+        efficiency: 5,
+      },
+    ],
+  });
+/** POST /api/users/{username}/evaluations/{cleaning_id}/ */
+export const evaluationCreateBody = z.object({ evaluation_create: evaluationCreateSchema });
+export type EvaluationCreateInput = z.input<typeof evaluationCreateSchema>;
+export type EvaluationCreate = z.output<typeof evaluationCreateSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // Socket command payloads
 
@@ -310,6 +364,18 @@ export const offersSyncPayload = z
     id: 'OffersSync',
     description: `The last seq seen per cleaning id; at most ${MAX_SYNC_CURSORS} cursors per call.`,
     examples: [{ cursors: { '1': 4, '7': 0 } }],
+  });
+// `evaluation` is checked by the domain, after the permission checks, so that the ack's errors come in REST's order.
+export const evaluationCreatePayload = z
+  .strictObject({
+    cleaning_id: cleaningIdField,
+    username: usernameRule,
+    evaluation: z.unknown(),
+  })
+  .register(apiDocs, {
+    id: 'EvaluationCreatePayload',
+    description: "`evaluation` is E1's `evaluation_create`.",
+    examples: [{ cleaning_id: 1, username: 'lucy_cleans', evaluation: { overall_rating: 5 } }],
   });
 export const emptyPayload = z.strictObject({}).optional();
 
@@ -368,6 +434,23 @@ export const userSummarySchema = z
   .register(apiDocs, { id: 'UserSummary' });
 export type UserSummary = z.infer<typeof userSummarySchema>;
 
+/** A cleaner's track record, shown wherever someone chooses or looks them up. */
+const reputation = {
+  total_evaluations: z.number().int(),
+  /** null until the first evaluation. */
+  avg_overall_rating: z.number().nullable(),
+};
+
+/** An offerer as the cleaning's owner sees them: public data and track record. */
+export const offererSchema = userSummarySchema.extend(reputation).register(apiDocs, { id: 'Offerer' });
+export type Offerer = z.infer<typeof offererSchema>;
+
+/** P1: a profile with its user's track record as a cleaner. */
+export const profileWithReputationSchema = profilePublicSchema
+  .extend(reputation)
+  .register(apiDocs, { id: 'ProfileWithReputation' });
+export type ProfileWithReputation = z.infer<typeof profileWithReputationSchema>;
+
 export const cleaningPublicSchema = z
   .object({
     id: z.number().int(),
@@ -377,9 +460,55 @@ export const cleaningPublicSchema = z
     price: z.number(),
     cleaning_type: z.enum(CLEANING_TYPES),
     owner: z.number().int(),
+    /** Derived from the offers, in the same snapshot: `open`, `assigned` (an accepted offer) or `completed`. */
+    status: z.enum(CLEANING_STATUSES),
+    /** How many offers the cleaning has, in any status (public; the offers themselves are not). */
+    total_offers: z.number().int(),
   })
   .register(apiDocs, { id: 'CleaningPublic' });
 export type CleaningPublic = z.infer<typeof cleaningPublicSchema>;
+
+/** An owner's evaluation of the cleaner who did the job (the original's keys; `cleaner`, `cleaning` stay null). */
+export const evaluationPublicSchema = z
+  .object({
+    no_show: z.boolean(),
+    headline: z.string().nullable(),
+    comment: z.string().nullable(),
+    professionalism: z.number().int().nullable(),
+    completeness: z.number().int().nullable(),
+    efficiency: z.number().int().nullable(),
+    overall_rating: z.number().int(),
+    ...timestamps,
+    cleaner_id: z.number().int(),
+    cleaning_id: z.number().int(),
+    /** The id of the cleaning's owner, who wrote the evaluation. */
+    owner: z.number().int(),
+    cleaner: z.null(),
+    cleaning: z.null(),
+  })
+  .register(apiDocs, { id: 'EvaluationPublic' });
+export type EvaluationPublic = z.infer<typeof evaluationPublicSchema>;
+
+/** E3: a cleaner's aggregate ratings. With no evaluation, counts are 0 and averages, min and max null. */
+export const evaluationStatsSchema = z
+  .object({
+    avg_professionalism: z.number().nullable(),
+    avg_completeness: z.number().nullable(),
+    avg_efficiency: z.number().nullable(),
+    avg_overall_rating: z.number().nullable(),
+    max_overall_rating: z.number().int().nullable(),
+    min_overall_rating: z.number().int().nullable(),
+    /** Star buckets count overall ratings 1 to 5; a rating of 0 is in none of them (as in the original). */
+    one_stars: z.number().int(),
+    two_stars: z.number().int(),
+    three_stars: z.number().int(),
+    four_stars: z.number().int(),
+    five_stars: z.number().int(),
+    total_evaluations: z.number().int(),
+    total_no_show: z.number().int(),
+  })
+  .register(apiDocs, { id: 'EvaluationStats' });
+export type EvaluationStats = z.infer<typeof evaluationStatsSchema>;
 
 export const offerPublicSchema = z
   .object({
@@ -387,8 +516,10 @@ export const offerPublicSchema = z
     user_id: z.number().int(),
     cleaning_id: z.number().int(),
     status: z.enum(OFFER_STATUSES),
-    user: userSummarySchema.nullable(),
+    user: offererSchema.nullable(),
     cleaning: cleaningPublicSchema.nullable(),
+    /** Only on the offer of a `completed` event: the evaluation that completed it. */
+    evaluation: evaluationPublicSchema.optional(),
   })
   .register(apiDocs, { id: 'OfferPublic' });
 export type OfferPublic = z.infer<typeof offerPublicSchema>;

@@ -9,6 +9,7 @@ import {
   cleaningDeletedSchema,
   cleaningPublicSchema,
   cleaningSnapshotSchema,
+  evaluationPublicSchema,
   eventsSinceSchema,
   offerEventSchema,
   offerPublicSchema,
@@ -50,7 +51,7 @@ export const SOCKET_COMMANDS: { [K in keyof ClientToServerEvents]: CommandDoc } 
   'offer:create': {
     summary: 'Offer to do a cleaning (REST O1)',
     result: offerPublicSchema,
-    errors: ['CLEANING_NOT_FOUND', 'OWN_CLEANING_OFFER', 'DUPLICATE_OFFER'],
+    errors: ['CLEANING_NOT_FOUND', 'OWN_CLEANING_OFFER', 'CLEANING_COMPLETED', 'DUPLICATE_OFFER'],
   },
   'offer:accept': {
     summary: 'Accept a pending offer on your cleaning (REST O4)',
@@ -61,6 +62,7 @@ export const SOCKET_COMMANDS: { [K in keyof ClientToServerEvents]: CommandDoc } 
       'ACCEPT_FORBIDDEN',
       'USER_NOT_FOUND',
       'OFFER_NOT_FOUND',
+      'CLEANING_COMPLETED',
       'OFFER_NOT_PENDING',
       'ALREADY_ACCEPTED',
     ],
@@ -69,12 +71,27 @@ export const SOCKET_COMMANDS: { [K in keyof ClientToServerEvents]: CommandDoc } 
     summary: 'Cancel your accepted offer (REST O5)',
     description: 'The offers that were rejected when it was accepted go back to pending.',
     result: offerPublicSchema,
-    errors: ['CLEANING_NOT_FOUND', 'OFFER_NOT_FOUND', 'OFFER_NOT_ACCEPTED'],
+    errors: ['CLEANING_NOT_FOUND', 'OFFER_NOT_FOUND', 'CLEANING_COMPLETED', 'OFFER_NOT_ACCEPTED'],
   },
   'offer:rescind': {
     summary: 'Withdraw your pending offer (REST O6)',
     result: null,
-    errors: ['CLEANING_NOT_FOUND', 'OFFER_NOT_FOUND', 'RESCIND_NOT_PENDING'],
+    errors: ['CLEANING_NOT_FOUND', 'OFFER_NOT_FOUND', 'CLEANING_COMPLETED', 'RESCIND_NOT_PENDING'],
+  },
+  'evaluation:create': {
+    summary: 'Mark your cleaning done by evaluating its accepted cleaner (REST E1)',
+    description:
+      'In one transaction the evaluation is stored, the cleaner’s offer becomes `completed` and offers still ' +
+      'pending are rejected; the `completed` event carries the evaluation. The evaluation is checked after ' +
+      'the permission checks, as in REST.',
+    result: evaluationPublicSchema,
+    errors: [
+      'CLEANING_NOT_FOUND',
+      'EVALUATION_FORBIDDEN',
+      'USER_NOT_FOUND',
+      'OFFER_NOT_FOUND',
+      'EVALUATION_NOT_ACCEPTED',
+    ],
   },
   'cleaning:subscribe': {
     summary: "Receive a cleaning's `offer:event`s and load it",
@@ -134,6 +151,10 @@ export const SOCKET_PUSHES: { [K in keyof ServerToClientEvents]: PushDoc } = {
   },
   'cleaning:reopened': {
     summary: 'Job board: the accepted cleaner cancelled; the cleaning takes offers again',
+    payload: cleaningPublicSchema,
+  },
+  'cleaning:completed': {
+    summary: 'Job board: the owner evaluated the accepted cleaner; the job is done and takes no more offers',
     payload: cleaningPublicSchema,
   },
   'session:expired': {

@@ -4,7 +4,14 @@
  * `{ ok: true, data }` or `{ ok: false, error: { status, code, detail } }` with REST's statuses and texts.
  */
 import type { ErrorCode } from './error-codes.ts';
-import type { CleaningPublic, OfferEventPublic, OfferPublic, ValidationIssue } from './schemas.ts';
+import type {
+  CleaningPublic,
+  EvaluationCreateInput,
+  EvaluationPublic,
+  OfferEventPublic,
+  OfferPublic,
+  ValidationIssue,
+} from './schemas.ts';
 
 /** The error half of an ack: the same status and `detail` as REST, plus a stable `code`. */
 export type AckError = {
@@ -36,6 +43,14 @@ export interface ClientToServerEvents {
   'offer:cancel': (payload: { cleaning_id: number }, ack: Ack<OfferPublic>) => void;
   /** Withdraw your pending offer (REST O6). */
   'offer:rescind': (payload: { cleaning_id: number }, ack: Ack<null>) => void;
+  /**
+   * Mark your cleaning done by evaluating its accepted cleaner (REST E1): their offer becomes `completed`,
+   * and a `completed` event carrying the evaluation goes to them and to you.
+   */
+  'evaluation:create': (
+    payload: { cleaning_id: number; username: string; evaluation: EvaluationCreateInput },
+    ack: Ack<EvaluationPublic>,
+  ) => void;
   /**
    * Start receiving a cleaning's `offer:event`s (owners; offerers already get their own) and load it:
    * a snapshot without `since`, the missed events with it. Pushes that follow continue exactly after it.
@@ -69,6 +84,8 @@ export interface ServerToClientEvents {
   'cleaning:assigned': (cleaning: CleaningPublic) => void;
   /** Job board: the accepted cleaner cancelled; the cleaning takes offers again. */
   'cleaning:reopened': (cleaning: CleaningPublic) => void;
+  /** Job board: the owner evaluated the accepted cleaner; the job is done and takes no more offers. */
+  'cleaning:completed': (cleaning: CleaningPublic) => void;
   /** The connection's token expired or the account was deactivated; the server disconnects right after. */
   'session:expired': (payload: { detail: string }) => void;
 }
@@ -93,6 +110,7 @@ export const COMMAND_NAMES = [
   'offer:accept',
   'offer:cancel',
   'offer:rescind',
+  'evaluation:create',
   'cleaning:subscribe',
   'cleaning:unsubscribe',
   'offers:sync',

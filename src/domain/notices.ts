@@ -10,6 +10,7 @@ export type DomainNotice =
   | { type: 'cleaning:deleted'; cleaningId: number; ownerId: number; offererIds: number[] }
   | { type: 'cleaning:assigned'; cleaning: CleaningPublic }
   | { type: 'cleaning:reopened'; cleaning: CleaningPublic }
+  | { type: 'cleaning:completed'; cleaning: CleaningPublic }
   | { type: 'user:deactivated'; userId: number };
 
 /** A sink that drops everything; for scripts that run use cases without a live layer. */

@@ -13,6 +13,8 @@ import {
   type OfferRow,
 } from './public-views.ts';
 import { MAX_DB_ID } from '../contract/schemas.ts';
+import { readStanding } from './cleaning-standing.ts';
+import { reputationJoin, reputationOf, type ReputationColumns } from './reputation.ts';
 
 /** One offer's change, about to become a log row. */
 export type OfferChange = { type: OfferEventType; userId: number; offer: OfferPublic | null };
@@ -250,19 +252,25 @@ export async function readCleaningSnapshot(
         cleaningId,
         access.role === 'offerer' ? access.userId : undefined,
       );
-      return { cleaning: cleaningPublic(cleaning), offers, seq, access };
+      return {
+        cleaning: cleaningPublic(cleaning, await readStanding(tx, cleaningId)),
+        offers,
+        seq,
+        access,
+      };
     },
     { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
   );
 }
 
-type OfferWithOffererRow = OfferRow & {
-  username: string;
-  has_profile: boolean;
-  full_name: string | null;
-  bio: string | null;
-  image: string | null;
-};
+type OfferWithOffererRow = OfferRow &
+  ReputationColumns & {
+    username: string;
+    has_profile: boolean;
+    full_name: string | null;
+    bio: string | null;
+    image: string | null;
+  };
 
 /**
  * A cleaning's offers (all, or one user's), newest first, each with its offerer's public data: one query,
@@ -275,20 +283,24 @@ export async function readOffersWithOfferers(
 ): Promise<OfferPublic[]> {
   const rows = await em.execute<OfferWithOffererRow[]>(
     `select o.cleaning_id, o.user_id, o.status, o.created_at, o.updated_at, u.username,
-            p.user_id is not null as has_profile, p.full_name, p.bio, p.image
+            p.user_id is not null as has_profile, p.full_name, p.bio, p.image, reputation.*
        from offers o
        join users u on u.id = o.user_id
        left join profiles p on p.user_id = o.user_id
+       ${reputationJoin('o.user_id')}
       where o.cleaning_id = ? ${onlyUserId === undefined ? '' : 'and o.user_id = ?'}
       order by o.created_at desc, o.user_id desc`,
     onlyUserId === undefined ? [cleaningId] : [cleaningId, onlyUserId],
   );
   return rows.map((r) => ({
     ...offerPublicFromRow(r),
-    user: userSummary(
-      { id: r.user_id, username: r.username },
-      r.has_profile ? { fullName: r.full_name, bio: r.bio, image: r.image } : null,
-    ),
+    user: {
+      ...userSummary(
+        { id: r.user_id, username: r.username },
+        r.has_profile ? { fullName: r.full_name, bio: r.bio, image: r.image } : null,
+      ),
+      ...reputationOf(r),
+    },
   }));
 }
 

@@ -15,6 +15,7 @@ import { domainError } from './errors.ts';
 import { findUserByUsername } from './accounts.ts';
 import { findCleaningOrFail } from './cleanings.ts';
 import { appendOfferEvents, readOffersWithOfferers, type OfferChange } from './offer-log.ts';
+import { standingJoin, standingOf, type StandingColumns } from './cleaning-standing.ts';
 import {
   cleaningPublicFromRow,
   offerPublic,
@@ -31,13 +32,13 @@ function sameUsername(a: string, b: string): boolean {
 }
 
 /** Runs `work` in one transaction and turns a constraint the checks could not foresee into its 400. */
-async function inTransaction<T>(em: Em, work: (tx: Em) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(em: Em, work: (tx: Em) => Promise<T>): Promise<T> {
   try {
     return await em.transactional(work);
   } catch (e) {
     const constraint = violatedConstraint(e);
     if (constraint === 'offers_pkey') throw domainError('DUPLICATE_OFFER', { cause: e });
-    if (constraint === 'offers_one_accepted_per_cleaning')
+    if (constraint === 'offers_one_assigned_per_cleaning')
       throw domainError('ALREADY_ACCEPTED', { cause: e });
     if (constraint === 'offers_cleaning_id_fkey') throw domainError('CLEANING_NOT_FOUND', { cause: e });
     throw e;
@@ -45,7 +46,7 @@ async function inTransaction<T>(em: Em, work: (tx: Em) => Promise<T>): Promise<T
 }
 
 /** Locks the cleaning's row for the rest of the transaction and reads it; ids beyond the column cannot exist. */
-async function lockCleaning(tx: Em, cleaningId: number): Promise<CleaningRow> {
+export async function lockCleaning(tx: Em, cleaningId: number): Promise<CleaningRow> {
   if (cleaningId > MAX_DB_ID) throw domainError('CLEANING_NOT_FOUND');
   const [row] = await tx.execute<CleaningRow[]>('select * from cleanings where id = ? for update', [
     cleaningId,
@@ -55,7 +56,7 @@ async function lockCleaning(tx: Em, cleaningId: number): Promise<CleaningRow> {
 }
 
 /** Every offer on the cleaning, oldest first (the order in which their events are written). */
-function readOffers(tx: Em, cleaningId: number): Promise<OfferRow[]> {
+export function readOffers(tx: Em, cleaningId: number): Promise<OfferRow[]> {
   return tx.execute<OfferRow[]>(
     'select cleaning_id, user_id, status, created_at, updated_at from offers where cleaning_id = ? order by created_at, user_id',
     [cleaningId],
@@ -82,16 +83,27 @@ async function setStatuses(
   );
 }
 
+/** True when the cleaning has a completed offer (read under its row lock, so it holds until commit). */
+async function isCompleted(tx: Em, cleaningId: number): Promise<boolean> {
+  const [row] = await tx.execute<{ completed: boolean }[]>(
+    `select exists (select 1 from offers where cleaning_id = ? and status = 'completed') as completed`,
+    [cleaningId],
+  );
+  return row!.completed;
+}
+
 const logPosition = (cleaning: CleaningRow) => ({ id: cleaning.id, lastSeq: Number(cleaning.last_seq) });
 
 /**
  * Moves offers of the locked cleaning to new statuses, stamped alike, and logs one event per offer (each
- * status it moves to is also its event's type). Returns the view of the first, the one the command is about.
+ * status it moves to is also its event's type). Returns the view of the first, the one the command is about;
+ * `firstExtras` are added to that view and to its event.
  */
-async function moveOffers(
+export async function moveOffers(
   tx: Em,
   cleaning: CleaningRow,
   moves: [{ offer: OfferRow; status: MovedTo }, ...{ offer: OfferRow; status: MovedTo }[]],
+  firstExtras: Pick<OfferPublic, 'evaluation'> = {},
 ): Promise<OfferPublic> {
   const now = new Date().toISOString();
   await setStatuses(
@@ -101,6 +113,7 @@ async function moveOffers(
     moves.map((m) => ({ userId: m.offer.user_id, status: m.status })),
   );
   const views = moves.map((m) => offerPublicFromRow({ ...m.offer, status: m.status, updated_at: now }));
+  views[0] = { ...views[0]!, ...firstExtras };
   const changes: OfferChange[] = moves.map((m, i) => ({
     type: m.status,
     userId: m.offer.user_id,
@@ -119,14 +132,19 @@ export async function createOffer(deps: Deps, actor: Actor, cleaningId: number):
     const cleaning = await lockCleaning(tx, cleaningId);
     if (cleaning.owner === actor.id) throw domainError('OWN_CLEANING_OFFER');
     const now = new Date().toISOString();
+    // A completed cleaning takes no offer; checked in the insert, so that the usual case stays one statement.
     const [row] = await tx.execute<OfferRow[]>(
       `insert into offers (cleaning_id, user_id, status, created_at, updated_at)
-       values (?, ?, 'pending', ?::timestamptz, ?::timestamptz)
+       select ?, ?, 'pending', ?::timestamptz, ?::timestamptz
+        where not exists (select 1 from offers where cleaning_id = ? and status = 'completed')
        on conflict (cleaning_id, user_id) do nothing
        returning cleaning_id, user_id, status, created_at, updated_at`,
-      [cleaningId, actor.id, now, now],
+      [cleaningId, actor.id, now, now, cleaningId],
     );
-    if (!row) throw domainError('DUPLICATE_OFFER');
+    if (!row) {
+      if (await isCompleted(tx, cleaningId)) throw domainError('CLEANING_COMPLETED');
+      throw domainError('DUPLICATE_OFFER');
+    }
     const view = offerPublicFromRow(row);
     await appendOfferEvents(tx, logPosition(cleaning), [{ type: 'created', userId: actor.id, offer: view }]);
     return view;
@@ -170,7 +188,7 @@ export async function acceptOffer(
   cleaningId: number,
   username: string,
 ): Promise<OfferPublic> {
-  const { view, cleaning } = await inTransaction(deps.em, async (tx) => {
+  const { view, cleaning, totalOffers } = await inTransaction(deps.em, async (tx) => {
     const cleaning = await lockCleaning(tx, cleaningId);
     if (cleaning.owner !== actor.id) throw domainError('ACCEPT_FORBIDDEN');
     const [user] = await tx.execute<{ id: number }[]>(
@@ -181,6 +199,7 @@ export async function acceptOffer(
     const offers = await readOffers(tx, cleaningId);
     const offer = offers.find((o) => o.user_id === user.id);
     if (!offer) throw domainError('OFFER_NOT_FOUND');
+    if (offers.some((o) => o.status === 'completed')) throw domainError('CLEANING_COMPLETED');
     if (offer.status !== 'pending') throw domainError('OFFER_NOT_PENDING');
     if (offers.some((o) => o.status === 'accepted')) throw domainError('ALREADY_ACCEPTED');
 
@@ -189,19 +208,23 @@ export async function acceptOffer(
       { offer, status: 'accepted' },
       ...rejected.map((o) => ({ offer: o, status: 'rejected' as const })),
     ]);
-    return { view, cleaning };
+    return { view, cleaning, totalOffers: offers.length };
   });
-  deps.notices.publish({ type: 'cleaning:assigned', cleaning: cleaningPublicFromRow(cleaning) });
+  deps.notices.publish({
+    type: 'cleaning:assigned',
+    cleaning: cleaningPublicFromRow(cleaning, { status: 'assigned', total_offers: totalOffers }),
+  });
   return view;
 }
 
 /** O5: the accepted cleaner backs out; every rejected offer goes back to pending in the same transaction. */
 export async function cancelOffer(deps: Deps, actor: Actor, cleaningId: number): Promise<OfferPublic> {
-  const { view, cleaning } = await inTransaction(deps.em, async (tx) => {
+  const { view, cleaning, totalOffers } = await inTransaction(deps.em, async (tx) => {
     const cleaning = await lockCleaning(tx, cleaningId);
     const offers = await readOffers(tx, cleaningId);
     const offer = offers.find((o) => o.user_id === actor.id);
     if (!offer) throw domainError('OFFER_NOT_FOUND');
+    if (offers.some((o) => o.status === 'completed')) throw domainError('CLEANING_COMPLETED');
     if (offer.status !== 'accepted') throw domainError('OFFER_NOT_ACCEPTED');
 
     const reopened = offers.filter((o) => o.status === 'rejected');
@@ -209,9 +232,12 @@ export async function cancelOffer(deps: Deps, actor: Actor, cleaningId: number):
       { offer, status: 'cancelled' },
       ...reopened.map((o) => ({ offer: o, status: 'pending' as const })),
     ]);
-    return { view, cleaning };
+    return { view, cleaning, totalOffers: offers.length };
   });
-  deps.notices.publish({ type: 'cleaning:reopened', cleaning: cleaningPublicFromRow(cleaning) });
+  deps.notices.publish({
+    type: 'cleaning:reopened',
+    cleaning: cleaningPublicFromRow(cleaning, { status: 'open', total_offers: totalOffers }),
+  });
   return view;
 }
 
@@ -224,6 +250,8 @@ export async function rescindOffer(deps: Deps, actor: Actor, cleaningId: number)
       [cleaningId, actor.id],
     );
     if (!offer) throw domainError('OFFER_NOT_FOUND');
+    if (offer.status !== 'pending' && (await isCompleted(tx, cleaningId)))
+      throw domainError('CLEANING_COMPLETED');
     if (offer.status !== 'pending') throw domainError('RESCIND_NOT_PENDING');
     await tx.execute('delete from offers where cleaning_id = ? and user_id = ?', [cleaningId, actor.id]);
     await appendOfferEvents(tx, logPosition(cleaning), [
@@ -233,16 +261,17 @@ export async function rescindOffer(deps: Deps, actor: Actor, cleaningId: number)
   return null;
 }
 
-type MyOfferRow = OfferRow & {
-  c_owner: number;
-  c_name: string;
-  c_description: string | null;
-  c_cleaning_type: CleaningRow['cleaning_type'];
-  c_price: string | number;
-  c_last_seq: string | number;
-  c_created_at: Date | string;
-  c_updated_at: Date | string;
-};
+type MyOfferRow = OfferRow &
+  StandingColumns & {
+    c_owner: number;
+    c_name: string;
+    c_description: string | null;
+    c_cleaning_type: CleaningRow['cleaning_type'];
+    c_price: string | number;
+    c_last_seq: string | number;
+    c_created_at: Date | string;
+    c_updated_at: Date | string;
+  };
 
 /**
  * The caller's offers across all cleanings, newest first, each with its cleaning and the cleaning's log head:
@@ -253,25 +282,29 @@ export async function listMyOffers(deps: Deps, actor: Actor): Promise<MyOffer[]>
     `select o.cleaning_id, o.user_id, o.status, o.created_at, o.updated_at,
             c.owner as c_owner, c.name as c_name, c.description as c_description,
             c.cleaning_type as c_cleaning_type, c.price as c_price, c.last_seq as c_last_seq,
-            c.created_at as c_created_at, c.updated_at as c_updated_at
+            c.created_at as c_created_at, c.updated_at as c_updated_at, standing.*
        from offers o
        join cleanings c on c.id = o.cleaning_id
+       ${standingJoin('c')}
       where o.user_id = ?
       order by o.created_at desc, o.cleaning_id desc`,
     [actor.id],
   );
   return rows.map((r) => ({
     ...offerPublicFromRow(r),
-    cleaning: cleaningPublicFromRow({
-      id: r.cleaning_id,
-      owner: r.c_owner,
-      name: r.c_name,
-      description: r.c_description,
-      cleaning_type: r.c_cleaning_type,
-      price: r.c_price,
-      created_at: r.c_created_at,
-      updated_at: r.c_updated_at,
-    }),
+    cleaning: cleaningPublicFromRow(
+      {
+        id: r.cleaning_id,
+        owner: r.c_owner,
+        name: r.c_name,
+        description: r.c_description,
+        cleaning_type: r.c_cleaning_type,
+        price: r.c_price,
+        created_at: r.c_created_at,
+        updated_at: r.c_updated_at,
+      },
+      standingOf(r),
+    ),
     seq: Number(r.c_last_seq),
   }));
 }

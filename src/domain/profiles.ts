@@ -1,21 +1,25 @@
-import type { ProfilePublic, ProfileUpdateInput } from '../contract/schemas.ts';
+import type { ProfilePublic, ProfileUpdateInput, ProfileWithReputation } from '../contract/schemas.ts';
 import { Profile, type User } from '../db/entities/index.ts';
 import type { Deps } from './context.ts';
 import { domainError } from './errors.ts';
 import { findUserByUsername } from './accounts.ts';
 import { profilePublic } from './public-views.ts';
+import { readReputation } from './reputation.ts';
 
-/** P1: anyone signed in may read a profile; the email is shown only to its owner. */
+/** P1: anyone signed in may read a profile, with its user's track record; the email is shown only to its owner. */
 export async function getProfileByUsername(
   deps: Deps,
   actor: User,
   username: string,
-): Promise<ProfilePublic> {
+): Promise<ProfileWithReputation> {
   const user = await findUserByUsername(deps.em, username);
   const profile = user && (await deps.em.findOne(Profile, { userId: user.id }));
   if (!user || !profile) throw domainError('PROFILE_NOT_FOUND');
   const isSelf = user.id === actor.id;
-  return profilePublic(profile, { username: user.username, email: isSelf ? user.email : null });
+  return {
+    ...profilePublic(profile, { username: user.username, email: isSelf ? user.email : null }),
+    ...(await readReputation(deps.em, user.id)),
+  };
 }
 
 /** GET /api/profiles/me/: the caller's own profile (the original read "me" as a username and failed). */

@@ -1,6 +1,8 @@
 // The one place where entities become wire shapes (snake_case, ISO timestamps).
 import type {
   CleaningPublic,
+  CleaningStatus,
+  Offerer,
   OfferEventPublic,
   OfferPublic,
   ProfilePublic,
@@ -63,7 +65,13 @@ export function userSummary(
   };
 }
 
-export function cleaningPublic(cleaning: Cleaning): CleaningPublic {
+/** Where a cleaning stands, derived from its offers (see `cleaning-standing.ts`). */
+export type CleaningStanding = { status: CleaningStatus; total_offers: number };
+
+/** A cleaning nobody has offered on yet. */
+export const NEW_CLEANING: CleaningStanding = { status: 'open', total_offers: 0 };
+
+export function cleaningPublic(cleaning: Cleaning, standing: CleaningStanding): CleaningPublic {
   return {
     id: cleaning.id,
     created_at: iso(cleaning.createdAt),
@@ -73,12 +81,14 @@ export function cleaningPublic(cleaning: Cleaning): CleaningPublic {
     price: Number(cleaning.price),
     cleaning_type: cleaning.cleaningType,
     owner: cleaning.owner,
+    status: standing.status,
+    total_offers: standing.total_offers,
   };
 }
 
 export function offerPublic(
   offer: Offer,
-  extras: { user?: UserSummary | null; cleaning?: CleaningPublic | null } = {},
+  extras: { user?: Offerer | null; cleaning?: CleaningPublic | null } = {},
 ): OfferPublic {
   return {
     created_at: iso(offer.createdAt),
@@ -128,7 +138,10 @@ export type OfferRow = {
 export const isoOf = (v: Date | string) => new Date(v).toISOString();
 
 /** `cleaningPublic`, from a row. */
-export function cleaningPublicFromRow(r: Omit<CleaningRow, 'last_seq'>): CleaningPublic {
+export function cleaningPublicFromRow(
+  r: Omit<CleaningRow, 'last_seq'>,
+  standing: CleaningStanding,
+): CleaningPublic {
   return {
     id: r.id,
     created_at: isoOf(r.created_at),
@@ -138,6 +151,8 @@ export function cleaningPublicFromRow(r: Omit<CleaningRow, 'last_seq'>): Cleanin
     price: Number(r.price),
     cleaning_type: r.cleaning_type,
     owner: r.owner,
+    status: standing.status,
+    total_offers: Number(standing.total_offers),
   };
 }
 

@@ -15,6 +15,7 @@ export function createNoticePublisher(io: IoServer): NoticeSink {
         case 'cleaning:updated':
         case 'cleaning:assigned':
         case 'cleaning:reopened':
+        case 'cleaning:completed':
           io.to(FEED_ROOM).emit(notice.type, notice.cleaning);
           return;
         case 'cleaning:deleted':

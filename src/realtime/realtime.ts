@@ -16,6 +16,7 @@ import { createCommandRunner } from './command-runner.ts';
 import { createNoticePublisher } from './notice-publisher.ts';
 import { createOfferLogRelay, type OfferLogRelay } from './offer-log-relay.ts';
 import { registerOfferHandlers } from './offer-handlers.ts';
+import { registerEvaluationHandlers } from './evaluation-handlers.ts';
 import type { RedisClients } from './redis.ts';
 import { roomForUser } from './rooms.ts';
 import { authenticateHandshakes } from './socket-auth.ts';
@@ -129,6 +130,7 @@ export function createRealtime(options: {
   );
 
   registerOfferHandlers({ commands });
+  registerEvaluationHandlers({ commands });
   registerSubscriptionHandlers({ commands, relay, metrics });
   const missing = COMMAND_NAMES.filter((name) => !commands.has(name));
   if (missing.length > 0) throw new Error(`socket commands without a handler: ${missing.join(', ')}`);

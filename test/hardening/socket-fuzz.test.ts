@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acceptOfferPayload,
+  evaluationCreatePayload,
   cleaningRef,
   emptyPayload,
   offersSyncPayload,
@@ -45,6 +46,10 @@ beforeAll(async () => {
     'offer:accept': { schema: acceptOfferPayload, valid: { cleaning_id: id, username: cleaner.username } },
     'offer:cancel': { schema: cleaningRef, valid: { cleaning_id: id } },
     'offer:rescind': { schema: cleaningRef, valid: { cleaning_id: id } },
+    'evaluation:create': {
+      schema: evaluationCreatePayload,
+      valid: { cleaning_id: id, username: cleaner.username, evaluation: { overall_rating: 4 } },
+    },
     'cleaning:subscribe': { schema: subscribePayload, valid: { cleaning_id: id, since: 0 } },
     'cleaning:unsubscribe': { schema: cleaningRef, valid: { cleaning_id: id } },
     'offers:sync': { schema: offersSyncPayload, valid: { cursors: { [String(id)]: 0, '1': 0 } } },

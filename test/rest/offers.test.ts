@@ -177,6 +177,8 @@ describe('getting offers', () => {
       id: cleaners[1]!.id,
       username: cleaners[1]!.username,
       profile: { full_name: 'Jennifer Lopez', bio: null, image: null },
+      total_evaluations: 0,
+      avg_overall_rating: null,
     });
     expect(JSON.stringify(res.body)).not.toContain('@example.io');
   });

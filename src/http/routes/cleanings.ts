@@ -79,6 +79,7 @@ export function registerCleaningRoutes(routes: RouteTable): void {
         'NOT_AUTHENTICATED',
         'CLEANING_NOT_FOUND',
         'CLEANING_FORBIDDEN',
+        'COMPLETED_CLEANING_LOCKED',
         'CLEANING_TYPE_NULL',
         'VALIDATION_FAILED',
       ],
@@ -100,7 +101,13 @@ export function registerCleaningRoutes(routes: RouteTable): void {
       params: cleaningParams,
       status: 200,
       response: z.number().int(),
-      errors: ['NOT_AUTHENTICATED', 'CLEANING_NOT_FOUND', 'CLEANING_FORBIDDEN', 'VALIDATION_FAILED'],
+      errors: [
+        'NOT_AUTHENTICATED',
+        'CLEANING_NOT_FOUND',
+        'CLEANING_FORBIDDEN',
+        'COMPLETED_CLEANING_LOCKED',
+        'VALIDATION_FAILED',
+      ],
       handle: ({ deps, user, params }) => deleteCleaning(deps, user, params.cleaning_id),
     }),
     defineRoute({

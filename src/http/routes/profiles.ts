@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { profilePublicSchema, profileUpdateBody, usernameParam } from '../../contract/schemas.ts';
+import {
+  profilePublicSchema,
+  profileUpdateBody,
+  profileWithReputationSchema,
+  usernameParam,
+} from '../../contract/schemas.ts';
 import { getOwnProfile, getProfileByUsername, updateOwnProfile } from '../../domain/profiles.ts';
 import { defineRoute, type RouteTable } from '../route-table.ts';
 
@@ -22,12 +27,12 @@ export function registerProfileRoutes(routes: RouteTable): void {
       method: 'get',
       path: '/api/profiles/{username}/',
       name: 'profiles:get-profile-by-username',
-      summary: 'A user’s profile (the email is shown only on your own)',
+      summary: 'A user’s profile with their track record as a cleaner (the email is shown only on your own)',
       tag: 'profiles',
       auth: true,
       params: z.object({ username: usernameParam }),
       status: 200,
-      response: profilePublicSchema,
+      response: profileWithReputationSchema,
       errors: ['NOT_AUTHENTICATED', 'PROFILE_NOT_FOUND', 'VALIDATION_FAILED'],
       handle: ({ deps, user, params }) => getProfileByUsername(deps, user, params.username),
     }),
