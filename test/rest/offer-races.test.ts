@@ -1,7 +1,12 @@
 // The races of the reference's section 7, fired together against real PostgreSQL, 20 rounds each.
 // Every round asserts the only legal outcomes, and that the offer log still folds to the rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CleaningPublic, OfferEventPublic, OfferPublic } from '../../src/contract/schemas.ts';
+import type {
+  CleaningPublic,
+  EvaluationPublic,
+  OfferEventPublic,
+  OfferPublic,
+} from '../../src/contract/schemas.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { foldEvents, isGapless, statusesByUser } from '../helpers/offer-log.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -20,12 +25,15 @@ afterAll(() => server.close());
 
 const offersPath = (c: CleaningPublic) => `/api/cleanings/${c.id}/offers/`;
 const offerPath = (c: CleaningPublic, u: TestUser) => `/api/cleanings/${c.id}/offers/${u.username}/`;
+const evaluationPath = (c: CleaningPublic, u: TestUser) => `/api/users/${u.username}/evaluations/${c.id}/`;
 
 /** The invariants every round must leave behind. */
 async function expectConsistent(cleaning: CleaningPublic) {
   const offers = (await owner.api.get<OfferPublic[]>(offersPath(cleaning))).body;
   const events = (await owner.api.get<OfferEventPublic[]>(`/api/cleanings/${cleaning.id}/events/`)).body;
-  expect(offers.filter((o) => o.status === 'accepted').length).toBeLessThanOrEqual(1);
+  expect(
+    offers.filter((o) => o.status === 'accepted' || o.status === 'completed').length,
+  ).toBeLessThanOrEqual(1);
   expect(isGapless(events)).toBe(true);
   expect(foldEvents(events)).toEqual(statusesByUser(offers));
   return offers;
@@ -117,6 +125,75 @@ describe('races', () => {
       // If nothing was accepted after the cancel, everyone else must be back to pending.
       if (accepted.length === 0)
         expect(offers.filter((o) => o.status === 'pending')).toHaveLength(rest.length);
+    }
+  });
+
+  it('evaluate × 20 for one offer: exactly one 201, the rest 400', async () => {
+    const cleaner = cleaners[0]!;
+    for (let round = 0; round < ROUNDS; round++) {
+      const cleaning = await makeCleaning(owner);
+      await makeOffers(cleaning, cleaners.slice(0, 3));
+      expect((await owner.api.put(offerPath(cleaning, cleaner))).status).toBe(200);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          owner.api.post(evaluationPath(cleaning, cleaner), {
+            json: { evaluation_create: { overall_rating: i % 6 } },
+          }),
+        ),
+      );
+      const statuses = results.map((r) => r.status);
+      expect(count(statuses, 201), `round ${round}`).toBe(1);
+      expect(count(statuses, 400), `round ${round}`).toBe(19);
+      for (const r of results.filter((x) => x.status === 400))
+        expect(r.body.detail).toBe('Only users with accepted offers can be evaluated.');
+      const winner = results.find((r) => r.status === 201)!.body as EvaluationPublic;
+      const stored = await owner.api.get<EvaluationPublic>(evaluationPath(cleaning, cleaner));
+      expect(stored.body).toEqual(winner);
+      const offers = await expectConsistent(cleaning);
+      expect(offers.find((o) => o.user_id === cleaner.id)!.status).toBe('completed');
+      const events = (await owner.api.get<OfferEventPublic[]>(`/api/cleanings/${cleaning.id}/events/`)).body;
+      expect(events.filter((e) => e.type === 'completed')).toHaveLength(1);
+    }
+  });
+
+  it('evaluate vs cancel: exactly one wins, and the log agrees with the rows', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      // Ten cleanings at once, each with its own evaluate/cancel pair: 20 requests in flight.
+      const pairs = await Promise.all(
+        cleaners.slice(0, 10).map(async (cleaner, i) => {
+          const cleaning = await makeCleaning(owner);
+          await makeOffers(cleaning, [cleaner, cleaners[10 + i]!]);
+          expect((await owner.api.put(offerPath(cleaning, cleaner))).status).toBe(200);
+          return { cleaning, cleaner };
+        }),
+      );
+      const results = await Promise.all(
+        pairs.map(async ({ cleaning, cleaner }) => {
+          const [evaluate, cancel] = await Promise.all([
+            owner.api.post(evaluationPath(cleaning, cleaner), {
+              json: { evaluation_create: { overall_rating: 4 } },
+            }),
+            cleaner.api.put(offersPath(cleaning)),
+          ]);
+          return { cleaning, cleaner, evaluate, cancel };
+        }),
+      );
+      for (const { cleaning, cleaner, evaluate, cancel } of results) {
+        const outcome = `${evaluate.status}+${cancel.status}`;
+        expect(['201+400', '400+200'], `round ${round}`).toContain(outcome);
+        const offers = await expectConsistent(cleaning);
+        const stored = await owner.api.get(evaluationPath(cleaning, cleaner));
+        const mine = offers.find((o) => o.user_id === cleaner.id)!;
+        if (evaluate.status === 201) {
+          expect(cancel.body.detail).toBe(
+            'That cleaning job has been completed; its offers can no longer change.',
+          );
+          expect([mine.status, stored.status]).toEqual(['completed', 200]);
+        } else {
+          expect(evaluate.body.detail).toBe('Only users with accepted offers can be evaluated.');
+          expect([mine.status, stored.status]).toEqual(['cancelled', 404]);
+        }
+      }
     }
   });
 
