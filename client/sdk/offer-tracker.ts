@@ -1,5 +1,6 @@
 import type {
   CleaningPublic,
+  CleaningStatus,
   MyOffer,
   OfferEventPublic,
   OfferPublic,
@@ -36,6 +37,18 @@ export type TrackStep = { cleaningId: number; applied: OfferEventPublic[]; gapAf
  * sees completely (an owner's) can tell a gap from someone else's event. That is enough: every event carries the
  * whole offer, so a later event of the same offer repairs a missed one.
  */
+/**
+ * Where a cleaning stands after an event that settles it, for any reader of the event (an owner sees them all,
+ * an offerer only their own): an acceptance assigns it, a cancel (or a rejected offer back to pending) reopens
+ * it, a completion completes it. A rejection alone does not say which.
+ */
+const STANDING_AFTER: Partial<Record<OfferEventPublic['type'], CleaningStatus>> = {
+  accepted: 'assigned',
+  cancelled: 'open',
+  pending: 'open',
+  completed: 'completed',
+};
+
 export class OfferTracker {
   private readonly tracks = new Map<number, CleaningTrack>();
   private readonly users = new Map<number, Offerer>();
@@ -168,6 +181,8 @@ export class OfferTracker {
   private apply(track: CleaningTrack, event: OfferEventPublic): void {
     track.seq = event.seq;
     track.touched = ++this.clock;
+    const standing = STANDING_AFTER[event.type];
+    if (track.cleaning && standing) track.cleaning = { ...track.cleaning, status: standing };
     if (event.type === 'rescinded' || !event.offer) {
       track.offers.delete(event.user_id);
       return;

@@ -460,6 +460,7 @@ export class PhreshClient {
     socket.on('cleaning:updated', (c) => this.emit('cleaning:updated', c));
     socket.on('cleaning:assigned', (c) => this.emit('cleaning:assigned', c));
     socket.on('cleaning:reopened', (c) => this.emit('cleaning:reopened', c));
+    socket.on('cleaning:completed', (c) => this.emit('cleaning:completed', c));
     socket.on('cleaning:deleted', (payload) => this.forgetCleaning(payload.cleaning_id));
     socket.on('session:expired', (payload) => {
       this.expiredDetail = payload.detail;

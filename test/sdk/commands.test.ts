@@ -100,6 +100,53 @@ describe('commands', () => {
     );
   });
 
+  it('evaluates the accepted cleaner: the cleaner’s offer and cleaning show completed live, with their rating', async () => {
+    const [ownerUser, cleanerUser, otherUser] = await makeUsers(server.url, 3);
+    const owner = await live(ownerUser!);
+    const cleaner = await live(cleanerUser!);
+    const other = await live(otherUser!);
+    const cleaning = await owner.createCleaning(newCleaning);
+    await owner.subscribe(cleaning.id);
+    await cleaner.createOffer(cleaning.id);
+    await owner.acceptOffer(cleaning.id, cleanerUser!.username);
+    await until(
+      cleaner,
+      () => cleaner.myOffers()[0]?.cleaning?.status === 'assigned',
+      () => cleaner.myOffers(),
+    );
+    const refused = await failure(other.evaluate(cleaning.id, cleanerUser!.username, { overall_rating: 1 }));
+    expect([refused.status, refused.code]).toEqual([403, 'EVALUATION_FORBIDDEN']);
+
+    const evaluation = await owner.evaluate(cleaning.id, cleanerUser!.username, {
+      overall_rating: 4,
+      comment: 'Thorough',
+    });
+    expect(evaluation).toMatchObject({ cleaner_id: cleanerUser!.id, overall_rating: 4, comment: 'Thorough' });
+    const events = recordEvents(cleaner);
+    await until(
+      cleaner,
+      () => cleaner.myOffers()[0]?.status === 'completed',
+      () => cleaner.myOffers(),
+    );
+    expect(cleaner.myOffers()[0]!.cleaning).toMatchObject({ id: cleaning.id, status: 'completed' });
+    expect(events.at(-1)!.offer!.evaluation).toEqual(evaluation);
+    await until(
+      owner,
+      () => owner.cleaning(cleaning.id)?.status === 'completed',
+      () => owner.cleaning(cleaning.id),
+    );
+    expect(statusesOn(owner, cleaning.id)).toEqual({ [cleanerUser!.id]: 'completed' });
+
+    expect(await other.getEvaluations(cleanerUser!.username)).toEqual([evaluation]);
+    expect(await other.getStats(cleanerUser!.username)).toMatchObject({
+      total_evaluations: 1,
+      avg_overall_rating: 4,
+      four_stars: 1,
+    });
+    const again = await failure(owner.evaluate(cleaning.id, cleanerUser!.username, { overall_rating: 1 }));
+    expect([again.status, again.code]).toEqual([400, 'EVALUATION_NOT_ACCEPTED']);
+  });
+
   it('turns a refused command into a PhreshError with its status, code and detail, and pushes nothing', async () => {
     const [ownerUser, cleanerUser] = await makeUsers(server.url, 2);
     const owner = await live(ownerUser!);

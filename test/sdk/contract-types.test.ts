@@ -9,7 +9,7 @@ import {
   type PhreshClientEvents,
   type PhreshSocket,
 } from 'phresh-live/client';
-import type { OfferPublic } from '../../src/contract/schemas.ts';
+import type { EvaluationPublic, EvaluationStats, OfferPublic } from '../../src/contract/schemas.ts';
 import {
   COMMAND_NAMES,
   type ClientToServerEvents,
@@ -37,6 +37,8 @@ describe('the shared socket contract', () => {
   it('has one SDK method per command, answering the command’s ack data', () => {
     expectTypeOf<keyof typeof METHOD_FOR_COMMAND>().toEqualTypeOf<keyof ClientToServerEvents>();
     expectTypeOf<PhreshClient['createOffer']>().returns.toEqualTypeOf<Promise<OfferPublic>>();
+    expectTypeOf<PhreshClient['evaluate']>().returns.toEqualTypeOf<Promise<EvaluationPublic>>();
+    expectTypeOf<PhreshClient['getStats']>().returns.toEqualTypeOf<Promise<EvaluationStats>>();
     expectTypeOf<PhreshClient['acceptOffer']>().parameters.toEqualTypeOf<
       [cleaningId: number, username: string]
     >();
