@@ -12,6 +12,7 @@ import { memoryLoginGuard } from '../../src/http/login-guard.ts';
 import type { RouteSpec, RouteTable } from '../../src/http/route-table.ts';
 import { registerCleaningRoutes } from '../../src/http/routes/cleanings.ts';
 import { registerOfferRoutes } from '../../src/http/routes/offers.ts';
+import { registerEvaluationRoutes } from '../../src/http/routes/evaluations.ts';
 import { registerProfileRoutes } from '../../src/http/routes/profiles.ts';
 import { registerUserRoutes } from '../../src/http/routes/users.ts';
 import { createTokenService } from '../../src/domain/tokens.ts';
@@ -44,6 +45,7 @@ function routeTable(): RouteTable {
   registerProfileRoutes(routes);
   registerCleaningRoutes(routes);
   registerOfferRoutes(routes);
+  registerEvaluationRoutes(routes);
   return routes;
 }
 const ROUTES = routeTable();
@@ -137,6 +139,27 @@ beforeAll(async () => {
     'offers:accept-offer-from-user': { actor: owner, params: { cleaning_id: c, username: cleaner.username } },
     'offers:cancel-offer-from-user': { actor: accepted, params: { cleaning_id: String(taken.id) } },
     'offers:rescind-offer-from-user': { actor: cleaner, params: { cleaning_id: c } },
+    'evaluations:create-evaluation-for-cleaner': {
+      actor: owner,
+      params: { username: accepted.username, cleaning_id: String(taken.id) },
+      body: {
+        evaluation_create: {
+          overall_rating: 4,
+          no_show: false,
+          headline: 'h',
+          comment: 'c',
+          professionalism: 5,
+          completeness: 3,
+          efficiency: null,
+        },
+      },
+    },
+    'evaluations:list-evaluations-for-cleaner': { actor: stranger, params: { username: accepted.username } },
+    'evaluations:get-stats-for-cleaner': { actor: stranger, params: { username: accepted.username } },
+    'evaluations:get-evaluation-for-cleaner': {
+      actor: stranger,
+      params: { username: accepted.username, cleaning_id: String(taken.id) },
+    },
   };
 });
 afterAll(async () => {
