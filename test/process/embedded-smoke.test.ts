@@ -48,6 +48,33 @@ describe('the server in embedded mode', () => {
     await closeAll(socket, cleanerSocket);
   });
 
+  it('completes a job with an evaluation on PGlite too: the rules, the aggregates and the derived status', async () => {
+    const [owner, cleaner] = [await makeUser(server.url), await makeUser(server.url)];
+    const cleaning = await makeCleaning(owner);
+    await makeOffers(cleaning, [cleaner]);
+    await owner.api.put(`/api/cleanings/${cleaning.id}/offers/${cleaner.username}/`);
+    const path = `/api/users/${cleaner.username}/evaluations/`;
+    const created = await owner.api.post(`${path}${cleaning.id}/`, {
+      json: { evaluation_create: { overall_rating: 3, professionalism: 4 } },
+    });
+    expect(created.status).toBe(201);
+    const again = await owner.api.post(`${path}${cleaning.id}/`, {
+      json: { evaluation_create: { overall_rating: 1 } },
+    });
+    expect(again.status).toBe(400);
+    const stats = await cleaner.api.get(`${path}stats/`);
+    expect(stats.body).toMatchObject({
+      total_evaluations: 1,
+      avg_overall_rating: 3,
+      avg_professionalism: 4,
+      avg_efficiency: null,
+      three_stars: 1,
+    });
+    const standing = await cleaner.api.get(`/api/cleanings/${cleaning.id}/`);
+    expect(standing.body).toMatchObject({ status: 'completed', total_offers: 1 });
+    expect((await owner.api.delete(`/api/cleanings/${cleaning.id}/`)).status).toBe(400);
+  });
+
   it('generates its secret once and keeps it in the data directory, readable only by its owner', () => {
     const file = join(dataDir, 'secret-key');
     expect(readFileSync(file, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
