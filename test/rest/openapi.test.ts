@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api } from '../helpers/api.ts';
+import { Api, makeUser } from '../helpers/api.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 type Operation = {
@@ -113,9 +113,20 @@ describe('the OpenAPI document', () => {
       if (!content) continue;
       const [mediaType, { example }] = Object.entries(content)[0]!;
       expect(example, `${op.operationId} has a request example`).toBeDefined();
+      // An evaluation needs a job done: someone else offers on the cleaning, and its owner accepts them.
+      let evaluated: string | undefined;
+      if (op.operationId === 'evaluations:create-evaluation-for-cleaner') {
+        const cleaner = await makeUser(server.url);
+        expect((await cleaner.api.post(`/api/cleanings/${cleaningId}/offers/`)).status).toBe(201);
+        const owner = new Api(server.url, token);
+        expect((await owner.put(`/api/cleanings/${cleaningId}/offers/${cleaner.username}/`)).status).toBe(
+          200,
+        );
+        evaluated = cleaner.username;
+      }
       const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => {
         if (name === 'cleaning_id') return String(cleaningId);
-        if (name === 'username') return String(username);
+        if (name === 'username') return String(evaluated ?? username);
         const param = op.parameters.find((p) => p.name === name);
         return String(param?.example);
       });
@@ -141,6 +152,7 @@ describe('the OpenAPI document', () => {
         'profiles:update-own-profile',
         'cleanings:create-cleaning',
         'cleanings:update-cleaning-by-id',
+        'evaluations:create-evaluation-for-cleaner',
       ]),
     );
   });

@@ -37,7 +37,7 @@ describe('the AsyncAPI document', () => {
     expect(diagnostics.filter((d) => d.severity < 2).map((d) => `${d.code}: ${d.message}`)).toEqual([]);
     expect(document).toBeDefined();
     expect(document!.version()).toBe('3.0.0');
-    expect(document!.operations().length).toBe(COMMAND_NAMES.length + 7);
+    expect(document!.operations().length).toBe(COMMAND_NAMES.length + 8);
   });
 
   it('describes every command with its reply, and every push', () => {
