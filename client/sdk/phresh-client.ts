@@ -432,7 +432,8 @@ export class PhreshClient {
       try {
         return await this.command(event, payload);
       } catch (e) {
-        if (!(e instanceof PhreshError) || e.code !== 'RATE_LIMITED' || attempt > RATE_LIMIT_RETRIES) throw e;
+        const later = e instanceof PhreshError && (e.code === 'RATE_LIMITED' || e.code === 'UNREAD_ANSWERS');
+        if (!later || attempt > RATE_LIMIT_RETRIES) throw e;
         await new Promise((r) => setTimeout(r, 250 * attempt));
       }
     }

@@ -79,6 +79,11 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { status: 405, detail: 'Method Not Allowed' },
   /** Too many attempts; the `Retry-After` header (REST) says when to try again. */
   RATE_LIMITED: { status: 429, detail: 'Too many requests. Try again later.' },
+  /**
+   * A replay (`cleaning:subscribe`, `offers:sync`) asked for while the socket has not read the answers and pushes
+   * already sent to it; read them, then ask again.
+   */
+  UNREAD_ANSWERS: { status: 429, detail: 'Read the answers already sent before asking for more.' },
   /** The database is unreachable; retry shortly. */
   SERVICE_UNAVAILABLE: {
     status: 503,

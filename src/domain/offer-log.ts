@@ -21,6 +21,23 @@ export type OfferChange = { type: OfferEventType; userId: number; offer: OfferPu
 
 /** Most events one read returns; callers page on with the last seq they got. */
 export const MAX_EVENTS_PER_READ = 5000;
+/**
+ * A replay's page over a socket also stops before its events' JSON passes this size (always with at least one
+ * event), so that one answer never holds more than this in a socket's output.
+ */
+export const MAX_BYTES_PER_READ = 256 * 1024;
+
+/** How many of `events` fit in one page's bytes. */
+function countWithinBytes(events: readonly unknown[], maxBytes: number): number {
+  if (maxBytes === Infinity) return events.length;
+  // The array's brackets, then each event and its separating comma.
+  let bytes = 2;
+  for (let i = 0; i < events.length; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(events[i])) + (i > 0 ? 1 : 0);
+    if (bytes > maxBytes) return Math.max(1, i);
+  }
+  return events.length;
+}
 
 /**
  * Appends one event per change to the cleaning's log, inside the caller's transaction, and announces them
@@ -128,14 +145,18 @@ export type VisibleEvents = { events: OfferEventPublic[]; seq: number; more: boo
 
 /**
  * The events after `since` that the actor may see, in seq order, up to the log's head at the time of reading
- * (`seq`), or up to just before `before`. `more` says a page limit cut the list short.
+ * (`seq`), or up to just before `before`. `more` says a page limit (events or bytes) cut the list short.
  */
 export async function readVisibleEvents(
   deps: Pick<Deps, 'em'>,
   actor: Actor,
   cleaningId: number,
   since: number,
-  { limit = MAX_EVENTS_PER_READ, before }: { limit?: number; before?: number } = {},
+  {
+    limit = MAX_EVENTS_PER_READ,
+    maxBytes = Infinity,
+    before,
+  }: { limit?: number; maxBytes?: number; before?: number } = {},
 ): Promise<VisibleEvents & { access: LogAccess }> {
   const { access, seq } = await readLogHead(deps.em, actor, cleaningId);
   const upTo = readableUpTo(seq, before);
@@ -149,8 +170,9 @@ export async function readVisibleEvents(
     },
     { orderBy: { seq: 'asc' }, limit: limit + 1 },
   );
-  const more = rows.length > limit;
-  const events = rows.slice(0, limit).map(offerEventPublic);
+  const read = rows.slice(0, limit).map(offerEventPublic);
+  const events = read.slice(0, countWithinBytes(read, maxBytes));
+  const more = rows.length > events.length;
   return { events, seq, more, coveredUpTo: more ? events.at(-1)!.seq : upTo, access };
 }
 
@@ -208,8 +230,9 @@ export async function readMissedEvents(
             limit + 1,
           ],
         );
-  const more = rows.length > limit;
-  const events = rows.slice(0, limit).map(eventFromRow);
+  const read = rows.slice(0, limit).map(eventFromRow);
+  const events = read.slice(0, countWithinBytes(read, MAX_BYTES_PER_READ));
+  const more = rows.length > events.length;
   // Cut short, the answer covers the cursors before the cut, the cut one up to its last event, and none after.
   const lastReturned = new Map(events.map((e) => [e.cleaning_id, e.seq]));
   const cut = more ? events.at(-1)!.cleaning_id : undefined;

@@ -1,8 +1,10 @@
 import { cleaningRef, emptyPayload, offersSyncPayload, subscribePayload } from '../contract/schemas.ts';
 import type { CleaningSnapshot, EventsSince, OffersSyncResult } from '../contract/socket-events.ts';
 import type { Actor, Deps } from '../domain/context.ts';
+import { domainError } from '../domain/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import {
+  MAX_BYTES_PER_READ,
   readCleaningSnapshot,
   readLogAccess,
   readMissedEvents,
@@ -11,7 +13,26 @@ import {
 import type { CommandRunner } from './command-runner.ts';
 import type { OfferLogRelay } from './offer-log-relay.ts';
 import { FEED_ROOM, roomForCleaning } from './rooms.ts';
+import { pendingOutput } from './slow-consumers.ts';
 import type { IoSocket } from './socket-types.ts';
+
+/** Replays one socket may have in flight: the SDK resubscribes four cleanings at a time beside one sync. */
+const MAX_REPLAYS_IN_FLIGHT = 5;
+const replaysInFlight = new WeakMap<IoSocket, number>();
+
+/**
+ * A client that asks for replays without reading the answers would have us build answer after answer for a
+ * buffer it never empties, and hold database connections for it: past one page's worth of unread output, or a
+ * few replays still being read, it must read before it may ask again. Returns the release of its slot.
+ */
+function startReplay(socket: IoSocket): () => void {
+  const running = replaysInFlight.get(socket) ?? 0;
+  if (running >= MAX_REPLAYS_IN_FLIGHT || pendingOutput(socket).bytes > MAX_BYTES_PER_READ) {
+    throw domainError('UNREAD_ANSWERS');
+  }
+  replaysInFlight.set(socket, running + 1);
+  return () => replaysInFlight.set(socket, (replaysInFlight.get(socket) ?? 1) - 1);
+}
 
 /**
  * Reads the events after `since` for a socket whose pushes of the cleaning are held. If pushes were already
@@ -26,13 +47,10 @@ function replayFor(
   since: number,
 ) {
   const firstPushed = relay.firstPushed(socket, cleaningId);
-  return readVisibleEvents(
-    deps,
-    actor,
-    cleaningId,
-    since,
-    firstPushed !== undefined ? { before: firstPushed } : {},
-  );
+  return readVisibleEvents(deps, actor, cleaningId, since, {
+    maxBytes: MAX_BYTES_PER_READ,
+    ...(firstPushed !== undefined ? { before: firstPushed } : {}),
+  });
 }
 
 /** Subscriptions and catch-up: the socket side of the offer log, and the job board. */
@@ -46,6 +64,7 @@ export function registerSubscriptionHandlers({
   metrics?: Pick<Metrics, 'replay'>;
 }): void {
   commands.on('cleaning:subscribe', subscribePayload, async ({ deps, actor, socket, payload, afterAck }) => {
+    afterAck(startReplay(socket));
     const cleaningId = payload.cleaning_id;
     const access = await readLogAccess(deps, actor, cleaningId);
     // Hold before joining, so that every push from the join on is either covered by the answer or follows it.
@@ -82,6 +101,7 @@ export function registerSubscriptionHandlers({
   });
 
   commands.on('offers:sync', offersSyncPayload, async ({ deps, actor, socket, payload, afterAck }) => {
+    afterAck(startReplay(socket));
     const cursors = Object.entries(payload.cursors).map(([id, since]) => ({ cleaningId: Number(id), since }));
     for (const { cleaningId } of cursors) relay.hold(socket, cleaningId);
     try {

@@ -70,23 +70,32 @@ export class TrackedClient {
         }
       }
     } else {
-      const cursors = Object.fromEntries(
-        cleaningIds.map((id) => [String(id), cursorsAtDisconnect.get(id) ?? 0]),
-      );
-      const res = await command(socket, 'offers:sync', { cursors });
-      if (!res.ok) throw new Error(`offers:sync failed: ${JSON.stringify(res.error)}`);
-      for (const e of res.data.events) this.record(e, 'resync');
+      const since = new Map(cleaningIds.map((id) => [id, cursorsAtDisconnect.get(id) ?? 0]));
+      // Pages are bounded in events and bytes: ask again from the last seq received while `more` says so.
+      for (;;) {
+        const cursors = Object.fromEntries([...since].map(([id, seq]) => [String(id), seq]));
+        const res = await command(socket, 'offers:sync', { cursors });
+        if (!res.ok) throw new Error(`offers:sync failed: ${JSON.stringify(res.error)}`);
+        for (const e of res.data.events) {
+          this.record(e, 'resync');
+          since.set(e.cleaning_id, Math.max(since.get(e.cleaning_id) ?? 0, e.seq));
+        }
+        if (!res.data.more) break;
+      }
     }
   }
 
   async subscribe(cleaningId: number): Promise<void> {
     this.watched.add(cleaningId);
-    const res = await command(this.socket!, 'cleaning:subscribe', {
-      cleaning_id: cleaningId,
-      since: this.last.get(cleaningId) ?? 0,
-    });
-    if (!res.ok) throw new Error(`subscribe failed: ${JSON.stringify(res.error)}`);
-    for (const e of (res.data as EventsSince).events) this.record(e, 'resync');
+    let since = this.last.get(cleaningId) ?? 0;
+    for (;;) {
+      const res = await command(this.socket!, 'cleaning:subscribe', { cleaning_id: cleaningId, since });
+      if (!res.ok) throw new Error(`subscribe failed: ${JSON.stringify(res.error)}`);
+      const page = res.data as EventsSince;
+      for (const e of page.events) this.record(e, 'resync');
+      if (!page.more) break;
+      since = page.events.at(-1)!.seq;
+    }
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CleaningPublic, OfferEventPublic } from '../../src/contract/schemas.ts';
 import type { EventsSince } from '../../src/contract/socket-events.ts';
+import { MAX_BYTES_PER_READ } from '../../src/domain/offer-log.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { useLiveServer } from '../helpers/live-server.ts';
 import { closeAll, ok } from '../helpers/sockets.ts';
@@ -85,7 +86,7 @@ describe('replay after a reconnect', () => {
     expect(res.events.every((e) => e.user_id === cleaner.id)).toBe(true);
   });
 
-  it('pages offers:sync across cleanings, at most 5000 events a call, each event once and in order', async () => {
+  it('pages offers:sync across cleanings, at most 5000 events or 256 KiB a call, each event once and in order', async () => {
     const owner = await makeUser(suite.server.url);
     const cleaners = await makeUsers(suite.server.url, 60);
     const [a, b, c] = [await makeCleaning(owner), await makeCleaning(owner), await makeCleaning(owner)];
@@ -115,11 +116,14 @@ describe('replay after a reconnect', () => {
       const page = await ok(socket, 'offers:sync', { cursors });
       pages.push(page);
       for (const e of page.events) cursors[e.cleaning_id] = e.seq;
-    } while (pages.at(-1)!.more && pages.length < 5);
-    expect(pages.map((p) => [p.events.length, p.more])).toEqual([
-      [5000, true],
-      [2442, false],
-    ]);
+    } while (pages.at(-1)!.more && pages.length < 100);
+    // Each page stops at 5000 events or 256 KiB of JSON, whichever comes first; only the last says no more.
+    expect(pages.map((p) => p.more)).toEqual([...pages.slice(1).map(() => true), false]);
+    for (const p of pages) {
+      expect(p.events.length).toBeLessThanOrEqual(5000);
+      expect(Buffer.byteLength(JSON.stringify(p.events))).toBeLessThanOrEqual(MAX_BYTES_PER_READ);
+    }
+    expect(pages.flatMap((p) => p.events)).toHaveLength(3720 * 2 + 2);
     const received = pages.flatMap((p) => p.events);
     for (const [i, cleaning] of [a, b, c].entries()) {
       const mine = received.filter((e) => e.cleaning_id === cleaning.id);
