@@ -50,6 +50,9 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  // Below the statement timeout (15 s), so that a wait for a stalled holder's lock ends first, as a clean 503.
+  DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(14_000).default(3_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(5_000),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -92,6 +95,10 @@ export type Config = Readonly<{
   /** PostgreSQL URL; absent means embedded PGlite under `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /** How long a statement waits for a row lock before the command answers 503 `LOCK_TIMEOUT`. */
+  databaseLockTimeoutMs: number;
+  /** A session that holds a transaction open and sends nothing this long is cut, releasing its locks. */
+  databaseIdleInTransactionTimeoutMs: number;
   /** Redis URL; absent means a single node on the in-memory socket.io adapter. */
   redisUrl: string | undefined;
   /** Namespace of every Redis key and channel, so that several deployments can share one Redis. */
@@ -167,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databaseLockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
+    databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     dataDir,

@@ -84,6 +84,14 @@ export const ERROR_CODES = {
    * already sent to it; read them, then ask again.
    */
   UNREAD_ANSWERS: { status: 429, detail: 'Read the answers already sent before asking for more.' },
+  /**
+   * Another command holds what this one must change, longer than the lock wait allows (a stalled node, say);
+   * nothing was changed. `Retry-After` (REST) says when to try again.
+   */
+  LOCK_TIMEOUT: {
+    status: 503,
+    detail: 'Someone else is changing this right now. Please try again shortly.',
+  },
   /** The database is unreachable; retry shortly. */
   SERVICE_UNAVAILABLE: {
     status: 503,

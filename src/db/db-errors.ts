@@ -28,6 +28,22 @@ const UNAVAILABLE_CODES = new Set([
 const UNAVAILABLE_MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|connection is closed|terminating connection/i;
 
+const BUSY_SQLSTATES = new Set([
+  '55P03', // lock_not_available: lock_timeout passed while waiting for a row lock
+  '57014', // query_canceled: statement_timeout passed
+]);
+
+/** True when a statement gave up waiting (for a lock, or the statement timeout): nothing changed, retry later. */
+export function isLockTimeout(e: unknown): boolean {
+  for (let err = e, depth = 0; err && depth < 5; err = (err as { cause?: unknown }).cause, depth++) {
+    const code = (err as { code?: unknown }).code;
+    const sqlState = (err as { sqlState?: unknown }).sqlState;
+    if (typeof code === 'string' && BUSY_SQLSTATES.has(code)) return true;
+    if (typeof sqlState === 'string' && BUSY_SQLSTATES.has(sqlState)) return true;
+  }
+  return false;
+}
+
 /** True when the database could not be reached or went away: the caller should answer 503, not 500. */
 export function isDatabaseUnavailable(e: unknown): boolean {
   for (let err = e, depth = 0; err && depth < 5; err = (err as { cause?: unknown }).cause, depth++) {

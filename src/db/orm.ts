@@ -13,8 +13,17 @@ import { migrationsList } from './migrations/index.ts';
 export type Orm = Awaited<ReturnType<typeof PostgresORM.init>> | Awaited<ReturnType<typeof PgliteORM.init>>;
 export type Em = SqlEntityManager<AbstractSqlDriver>;
 
+type OrmConfig = Pick<
+  Config,
+  | 'databaseUrl'
+  | 'dataDir'
+  | 'databasePoolMax'
+  | 'databaseLockTimeoutMs'
+  | 'databaseIdleInTransactionTimeoutMs'
+>;
+
 /** Options shared by both drivers; `mikro-orm.config.ts` exposes the same thing to tooling. */
-export function ormOptions(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax'>) {
+export function ormOptions(config: OrmConfig) {
   const common = {
     entities,
     extensions: [Migrator],
@@ -32,11 +41,15 @@ export function ormOptions(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dat
         clientUrl: config.databaseUrl,
         pool: { min: 0, max: config.databasePoolMax, idleTimeoutMillis: 30_000 },
         // Fail fast when PostgreSQL is away (callers answer 503), and never let a stuck statement pin a connection.
+        // A stalled holder of a lock (a frozen node) costs others one lock wait, a clean 503, and its own
+        // session is cut once idle in its transaction; keepalive finds a peer that vanished without a word.
         driverOptions: {
           connectionTimeoutMillis: 2_000,
           keepAlive: true,
+          keepAliveInitialDelayMillis: 10_000,
           statement_timeout: 15_000,
-          idle_in_transaction_session_timeout: 30_000,
+          lock_timeout: config.databaseLockTimeoutMs,
+          idle_in_transaction_session_timeout: config.databaseIdleInTransactionTimeoutMs,
         },
       },
     };
@@ -47,7 +60,7 @@ export function ormOptions(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dat
 
 /** Opens the database named by the configuration and brings its schema up to date. */
 export async function openOrm(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax'>,
+  config: OrmConfig,
   { migrate = true, logger }: { migrate?: boolean; logger?: Logger } = {},
 ): Promise<Orm> {
   const chosen = ormOptions(config);

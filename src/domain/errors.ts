@@ -1,7 +1,7 @@
 import type { ValidationIssue } from '../contract/schemas.ts';
 import type { ErrorCode } from '../contract/error-codes.ts';
 import { ERROR_CODES } from '../contract/error-codes.ts';
-import { isDatabaseUnavailable } from '../db/db-errors.ts';
+import { isDatabaseUnavailable, isLockTimeout } from '../db/db-errors.ts';
 
 /** A rule of the domain said no. Transports map it to `status` + `{detail}` (REST) or an ack error (socket). */
 export class DomainError extends Error {
@@ -43,12 +43,20 @@ export function validationError(issues: ValidationIssue[]): DomainError {
 }
 
 /**
- * What an error becomes on the wire. Domain errors keep their code; a database that went away is a 503;
+ * What an error becomes on the wire. Domain errors keep their code; a lock not taken in time, or a database that went away, is a 503;
  * anything else is an unexpected 500 whose message never leaves the server.
  */
 export function classifyError(e: unknown): { error: DomainError; unexpected: boolean } {
   if (e instanceof DomainError) return { error: e, unexpected: false };
+  if (isLockTimeout(e))
+    return {
+      error: new DomainError('LOCK_TIMEOUT', { cause: e, headers: { 'Retry-After': '1' } }),
+      unexpected: false,
+    };
   if (isDatabaseUnavailable(e))
-    return { error: new DomainError('SERVICE_UNAVAILABLE', { cause: e }), unexpected: false };
+    return {
+      error: new DomainError('SERVICE_UNAVAILABLE', { cause: e, headers: { 'Retry-After': '1' } }),
+      unexpected: false,
+    };
   return { error: new DomainError('INTERNAL', { cause: e }), unexpected: true };
 }
