@@ -8,7 +8,7 @@ import { openOrm, type Orm, type Em } from './db/orm.ts';
 import type { Deps, NoticeSink } from './domain/context.ts';
 import { createTokenService } from './domain/tokens.ts';
 import { createHttpApp } from './http/http-app.ts';
-import { memoryLoginGuard, redisLoginGuard } from './http/login-guard.ts';
+import { memoryLoginGuard, redisLoginGuard, type LoginGuard } from './http/login-guard.ts';
 import { answerUnreadableRequests } from './http/unreadable-requests.ts';
 import { guardRequestListeners } from './http/request-guard.ts';
 import type { RouteTable } from './http/route-table.ts';
@@ -101,10 +101,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const limiter = redis
     ? redisLoginGuard(redis.command, loginLimits, config.redisPrefix)
     : memoryLoginGuard(loginLimits);
-  const loginGuard = {
-    async admit(ip: string, email: string) {
+  const loginGuard: LoginGuard = {
+    async admit(ip, email) {
       try {
-        await limiter.admit(ip, email);
+        return await limiter.admit(ip, email);
       } catch (e) {
         if (isDomainError(e) && e.code === 'RATE_LIMITED') metrics.loginRefused();
         throw e;

@@ -1,11 +1,20 @@
 import type { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { domainError } from '../domain/errors.ts';
 
+/** One login attempt let through; only a failed one keeps counting against its IP and email. */
+export type LoginAttempt = { succeeded(): Promise<void> };
+
 /**
- * Counts login attempts per client IP and per email; refuses with 429 past the limit. Each count's window opens
- * at its first attempt, so that a burst cannot straddle a clock boundary to get twice the limit.
+ * Counts failed logins per client IP and per email; refuses with 429 once either has used up its window. Each
+ * count's window opens at its first failure, so that a burst cannot straddle a clock boundary for twice the limit.
  */
-export type LoginGuard = { admit(ip: string, email: string): Promise<void> };
+export type LoginGuard = { admit(ip: string, email: string): Promise<LoginAttempt> };
 
 type Limits = { perEmail: number; perIp: number; windowSeconds: number };
 
@@ -14,67 +23,73 @@ function emailKey(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function refuse(retryAfterSeconds: number): never {
+function refuse(retryAfterMs: number): never {
   throw domainError('RATE_LIMITED', {
-    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
   });
 }
 
+type Counters = { ip: RateLimiterAbstract; email: RateLimiterAbstract };
+
 /**
- * Shared by every node through Redis, so that spreading attempts over nodes does not multiply the limit.
- * While Redis is unreachable each node counts on its own, rather than refusing every login.
+ * Every attempt takes a point first, so that parallel guesses cannot all slip past a check before any of them
+ * is counted; a successful one gives its points back.
  */
-export function redisLoginGuard(redis: Redis, limits: Limits, prefix: string): LoginGuard {
-  const fallback = memoryLoginGuard(limits);
+function guardWith({ ip: byIp, email: byEmail }: Counters): LoginGuard {
   return {
     async admit(ip, email) {
-      if (redis.status !== 'ready') return fallback.admit(ip, email);
-      const counted = [
-        { key: `${prefix}:login:ip:${ip}`, limit: limits.perIp },
-        { key: `${prefix}:login:email:${emailKey(email)}`, limit: limits.perEmail },
-      ];
-      const batch = redis.multi();
-      // SET NX starts the window with its expiry; INCR keeps the expiry. Both work on any Redis version.
-      for (const { key } of counted) batch.set(key, 0, 'EX', limits.windowSeconds, 'NX').incr(key).pttl(key);
-      let results: [Error | null, unknown][] | null;
+      const key = emailKey(email);
       try {
-        results = await batch.exec();
-      } catch {
-        return fallback.admit(ip, email);
+        await byIp.consume(ip);
+        await byEmail.consume(key);
+      } catch (e) {
+        if (e instanceof RateLimiterRes) refuse(e.msBeforeNext);
+        throw e;
       }
-      if (!results || results.some(([err]) => err)) return fallback.admit(ip, email);
-      counted.forEach(({ limit }, i) => {
-        const count = Number(results[i * 3 + 1]![1]);
-        const ttlMs = Number(results[i * 3 + 2]![1]);
-        if (count > limit) refuse(ttlMs > 0 ? ttlMs / 1000 : limits.windowSeconds);
-      });
+      return {
+        async succeeded() {
+          await Promise.all([byIp.reward(ip), byEmail.reward(key)]);
+        },
+      };
     },
   };
+}
+
+function memoryCounters(limits: Limits, keyPrefix: string): Counters {
+  return {
+    ip: new RateLimiterMemory({
+      keyPrefix: `${keyPrefix}:ip`,
+      points: limits.perIp,
+      duration: limits.windowSeconds,
+    }),
+    email: new RateLimiterMemory({
+      keyPrefix: `${keyPrefix}:email`,
+      points: limits.perEmail,
+      duration: limits.windowSeconds,
+    }),
+  };
+}
+
+/**
+ * Shared by every node through Redis, so that spreading attempts over nodes does not multiply the limit. Each
+ * count is one key (fine on a Redis Cluster). While Redis is unreachable each node counts in memory on its own,
+ * rather than refusing every login or waiting for Redis.
+ */
+export function redisLoginGuard(redis: Redis, limits: Limits, prefix: string): LoginGuard {
+  const insurance = memoryCounters(limits, `${prefix}:login`);
+  const counter = (kind: 'ip' | 'email', points: number) =>
+    new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: `${prefix}:login:${kind}`,
+      points,
+      duration: limits.windowSeconds,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: insurance[kind],
+    });
+  return guardWith({ ip: counter('ip', limits.perIp), email: counter('email', limits.perEmail) });
 }
 
 /** For a single node: the same windows, kept in memory. */
 export function memoryLoginGuard(limits: Limits): LoginGuard {
-  const windowMs = limits.windowSeconds * 1000;
-  const counts = new Map<string, { openedAt: number; n: number }>();
-  /** Counts one attempt; returns the count and when its window closes. */
-  const bump = (key: string, now: number) => {
-    const entry = counts.get(key);
-    const next =
-      entry && now - entry.openedAt < windowMs ? { ...entry, n: entry.n + 1 } : { openedAt: now, n: 1 };
-    counts.set(key, next);
-    return { n: next.n, closesAt: next.openedAt + windowMs };
-  };
-  return {
-    async admit(ip, email) {
-      const now = Date.now();
-      if (counts.size > 100_000) {
-        for (const [key, entry] of counts) if (now - entry.openedAt >= windowMs) counts.delete(key);
-      }
-      // An address already over its limit adds no new keys, so that it cannot grow the map without bound.
-      const byIp = bump(`ip:${ip}`, now);
-      if (byIp.n > limits.perIp) refuse((byIp.closesAt - now) / 1000);
-      const byEmail = bump(`email:${emailKey(email)}`, now);
-      if (byEmail.n > limits.perEmail) refuse((byEmail.closesAt - now) / 1000);
-    },
-  };
+  return guardWith(memoryCounters(limits, 'login'));
 }

@@ -221,6 +221,26 @@ describe('login rate limits', () => {
     }
   });
 
+  it.each([
+    ['in memory (one node)', false] as const,
+    ...(redisUrl ? [['in Redis (several nodes)', true] as const] : []),
+  ])('counts failed logins only, %s', async (_name, redis) => {
+    const limited = await startServer({
+      redis,
+      env: { LOGIN_RATE_LIMIT: '3', LOGIN_IP_RATE_LIMIT: '5', LOGIN_RATE_WINDOW_SECONDS: '60' },
+    });
+    try {
+      const api = new Api(limited.url);
+      const user = await makeUser(limited.url);
+      // Twice both limits of correct logins: none of them uses up an attempt.
+      for (let i = 0; i < 10; i++) expect((await login(api, user.email, user.password)).status).toBe(200);
+      for (let i = 0; i < 3; i++) expect((await login(api, user.email, 'wrong-password')).status).toBe(401);
+      expectRateLimited(await login(api, user.email, user.password), 60);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it.runIf(canRunCluster)('shares the per-email limit between nodes on the same Redis', async () => {
     const db = await createTestDatabase();
     const env = {

@@ -40,8 +40,10 @@ export function registerUserRoutes(routes: RouteTable, { loginGuard }: { loginGu
       response: accessTokenSchema,
       errors: ['LOGIN_FAILED', 'INACTIVE_USER', 'RATE_LIMITED', 'VALIDATION_FAILED'],
       handle: async ({ deps, body, req }) => {
-        await loginGuard.admit(req.ip ?? 'unknown', body.username);
-        return loginWithPassword(deps, body);
+        const attempt = await loginGuard.admit(req.ip ?? 'unknown', body.username);
+        const token = await loginWithPassword(deps, body);
+        await attempt.succeeded();
+        return token;
       },
     }),
     defineRoute({
