@@ -75,6 +75,7 @@ const envSchema = z.object({
   LOGIN_IP_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   SOCKET_COMMANDS_PER_SECOND: z.coerce.number().int().min(1).default(50),
+  SOCKETS_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(20),
   SLOW_CONSUMER_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -119,6 +120,8 @@ export type Config = Readonly<{
   loginIpRateLimit: number;
   loginRateWindowSeconds: number;
   socketCommandsPerSecond: number;
+  /** Live sockets one account may hold on one node; the next handshake is refused with 429. */
+  socketsPerAccount: number;
   shutdownGraceMs: number;
   /** A socket with more unread output than this is disconnected (it resyncs when it comes back). */
   slowConsumerMaxBytes: number;
@@ -192,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginIpRateLimit: e.LOGIN_IP_RATE_LIMIT,
     loginRateWindowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,
     socketCommandsPerSecond: e.SOCKET_COMMANDS_PER_SECOND,
+    socketsPerAccount: e.SOCKETS_PER_ACCOUNT,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     slowConsumerMaxBytes: e.SLOW_CONSUMER_MAX_BYTES,
     slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,

@@ -79,6 +79,11 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { status: 405, detail: 'Method Not Allowed' },
   /** Too many attempts; the `Retry-After` header (REST) says when to try again. */
   RATE_LIMITED: { status: 429, detail: 'Too many requests. Try again later.' },
+  /** The account already has as many live sockets on this node as it may (`SOCKETS_PER_ACCOUNT`). */
+  TOO_MANY_SOCKETS: {
+    status: 429,
+    detail: 'Too many open connections for this account. Close one and try again.',
+  },
   /**
    * A replay (`cleaning:subscribe`, `offers:sync`) asked for while the socket has not read the answers and pushes
    * already sent to it; read them, then ask again.

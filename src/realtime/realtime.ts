@@ -121,7 +121,12 @@ export function createRealtime(options: {
       : undefined,
   });
 
-  authenticateHandshakes(io, { fork, depsFor: options.depsFor, logger });
+  authenticateHandshakes(io, {
+    fork,
+    depsFor: options.depsFor,
+    logger,
+    socketsPerAccount: config.socketsPerAccount,
+  });
   const stopWatchingSlowConsumers = watchSlowConsumers(
     io,
     { maxBufferedBytes: config.slowConsumerMaxBytes, maxPendingPackets: config.slowConsumerMaxPackets },

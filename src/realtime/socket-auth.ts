@@ -14,12 +14,27 @@ function refusal(message: string, status: number, detail: string): HandshakeErro
 
 /**
  * Every connection authenticates in its handshake with `auth: { token }`, the same JWT as REST.
- * A refusal reaches the client as `connect_error` with message `unauthorized` and `data: { status, detail }`.
+ * A refusal reaches the client as `connect_error` with message `unauthorized` and `data: { status, detail }`;
+ * an account past its socket cap gets `rate_limited` with status 429.
  */
 export function authenticateHandshakes(
   io: IoServer,
-  options: { fork(): Em; depsFor(em: Em): Deps; logger: Logger },
+  options: { fork(): Em; depsFor(em: Em): Deps; logger: Logger; socketsPerAccount: number },
 ): void {
+  // Counted from the handshake's acceptance to the connection's close, so that a burst of parallel handshakes
+  // cannot all pass before any of them is counted.
+  const openPerAccount = new Map<number, number>();
+  function admitSocket(userId: number, conn: { once(event: 'close', fn: () => void): unknown }): void {
+    const open = openPerAccount.get(userId) ?? 0;
+    if (open >= options.socketsPerAccount) throw domainError('TOO_MANY_SOCKETS');
+    openPerAccount.set(userId, open + 1);
+    conn.once('close', () => {
+      const left = (openPerAccount.get(userId) ?? 1) - 1;
+      if (left > 0) openPerAccount.set(userId, left);
+      else openPerAccount.delete(userId);
+    });
+  }
+
   io.use(async (socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     try {
@@ -27,6 +42,7 @@ export function authenticateHandshakes(
         throw domainError('NOT_AUTHENTICATED');
       }
       const { user, expiresAt } = await authenticateToken(options.depsFor(options.fork()), token);
+      admitSocket(user.id, socket.conn);
       socket.data.userId = user.id;
       socket.data.username = user.username;
       socket.data.expiresAt = expiresAt;
@@ -36,7 +52,14 @@ export function authenticateHandshakes(
     } catch (e) {
       const { error, unexpected } = classifyError(e);
       if (unexpected) options.logger.error({ err: e }, 'unexpected error in socket handshake');
-      const message = error.status === 401 ? 'unauthorized' : error.status === 503 ? 'unavailable' : 'error';
+      const message =
+        error.status === 401
+          ? 'unauthorized'
+          : error.status === 503
+            ? 'unavailable'
+            : error.status === 429
+              ? 'rate_limited'
+              : 'error';
       next(
         refusal(
           message,

@@ -9,6 +9,7 @@ import { createTestDatabase } from '../helpers/database.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { canRunCluster, redisUrl } from '../helpers/services.ts';
 import { TEST_TRANSPORTS, closeAll, connect, connectError } from '../helpers/sockets.ts';
+import { until } from '../helpers/wait.ts';
 import { forgedTokens, signToken } from './attack-tokens.ts';
 import { snapshotRows } from './db-snapshot.ts';
 import { rawClient } from './raw-http.ts';
@@ -181,6 +182,40 @@ describe('authentication on the socket handshake', () => {
     const socket = await connect(server.url, owner.token);
     expect(socket.connected).toBe(true);
     await closeAll(socket);
+  });
+});
+
+describe('sockets per account', () => {
+  it('refuses the handshake past the cap with a clear connect_error, and admits again once one closes', async () => {
+    const capped = await startServer({ env: { SOCKETS_PER_ACCOUNT: '3' } });
+    try {
+      const [user, other] = [await makeUser(capped.url), await makeUser(capped.url)];
+      // Opened all at once: parallel handshakes cannot all slip under the cap.
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 6 }, () => connect(capped.url, user.token)),
+      );
+      const open = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+      expect(open).toHaveLength(3);
+      for (const a of attempts) {
+        if (a.status === 'fulfilled') continue;
+        const err = a.reason as Error & { data?: unknown };
+        expect({ message: err.message, data: err.data }).toEqual({
+          message: 'rate_limited',
+          data: { status: 429, detail: ERROR_CODES.TOO_MANY_SOCKETS.detail },
+        });
+      }
+      // Another account is not affected.
+      const others = await connect(capped.url, other.token);
+      await closeAll(open[0]);
+      await until(async () => {
+        const again = await connect(capped.url, user.token).catch(() => undefined);
+        if (again) open.push(again);
+        return again !== undefined;
+      }, 5_000);
+      await closeAll(...open, others);
+    } finally {
+      await capped.close();
+    }
   });
 });
 
