@@ -9,6 +9,7 @@ import type { Deps, NoticeSink } from './domain/context.ts';
 import { createTokenService } from './domain/tokens.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { memoryLoginGuard, redisLoginGuard, type LoginGuard } from './http/login-guard.ts';
+import { memoryRegistrationGuard, redisRegistrationGuard } from './http/registration-guard.ts';
 import { answerUnreadableRequests } from './http/unreadable-requests.ts';
 import { guardRequestListeners } from './http/request-guard.ts';
 import type { RouteTable } from './http/route-table.ts';
@@ -111,7 +112,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }
     },
   };
-  registerUserRoutes(routes, { loginGuard });
+  const registrationLimits = {
+    perIp: config.registerIpRateLimit,
+    windowSeconds: config.registerRateWindowSeconds,
+  };
+  const registrationGuard = redis
+    ? redisRegistrationGuard(redis.command, registrationLimits, config.redisPrefix)
+    : memoryRegistrationGuard(registrationLimits);
+  registerUserRoutes(routes, { loginGuard, registrationGuard });
   registerProfileRoutes(routes);
   registerCleaningRoutes(routes);
   registerOfferRoutes(routes);

@@ -74,6 +74,8 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOGIN_IP_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  REGISTER_IP_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+  REGISTER_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(600),
   SOCKET_COMMANDS_PER_SECOND: z.coerce.number().int().min(1).default(50),
   SOCKETS_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(20),
   SLOW_CONSUMER_MAX_BYTES: z.coerce
@@ -119,6 +121,9 @@ export type Config = Readonly<{
   loginRateLimit: number;
   loginIpRateLimit: number;
   loginRateWindowSeconds: number;
+  /** Registrations allowed per client IP in each window (which opens at the first one). */
+  registerIpRateLimit: number;
+  registerRateWindowSeconds: number;
   socketCommandsPerSecond: number;
   /** Live sockets one account may hold on one node; the next handshake is refused with 429. */
   socketsPerAccount: number;
@@ -194,6 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     loginIpRateLimit: e.LOGIN_IP_RATE_LIMIT,
     loginRateWindowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,
+    registerIpRateLimit: e.REGISTER_IP_RATE_LIMIT,
+    registerRateWindowSeconds: e.REGISTER_RATE_WINDOW_SECONDS,
     socketCommandsPerSecond: e.SOCKET_COMMANDS_PER_SECOND,
     socketsPerAccount: e.SOCKETS_PER_ACCOUNT,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

@@ -207,6 +207,8 @@ export function serverEnv(options: {
     SOCKET_COMMANDS_PER_SECOND: '1000000',
     LOGIN_RATE_LIMIT: '1000000',
     LOGIN_IP_RATE_LIMIT: '1000000',
+    REGISTER_IP_RATE_LIMIT: '1000000',
+    SOCKETS_PER_ACCOUNT: '100000',
     SHUTDOWN_GRACE_MS: '2000',
     ...(options.redisPrefix ? { REDIS_URL, REDIS_PREFIX: options.redisPrefix } : {}),
     ...(options.nodeId ? { NODE_ID: options.nodeId } : {}),

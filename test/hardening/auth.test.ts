@@ -185,6 +185,35 @@ describe('authentication on the socket handshake', () => {
   });
 });
 
+describe('registration limit', () => {
+  it('limits registrations per client IP, and each client behind a trusted proxy on its own', async () => {
+    const limited = await startServer({
+      env: { REGISTER_IP_RATE_LIMIT: '3', REGISTER_RATE_WINDOW_SECONDS: '600', TRUST_PROXY: 'loopback' },
+    });
+    try {
+      const api = new Api(limited.url);
+      const register = (headers: Record<string, string>) => {
+        const username = uniqueName('reg');
+        return api.post('/api/users/', {
+          json: { new_user: { email: `${username}@example.io`, username, password: 'correct-horse' } },
+          headers,
+        });
+      };
+      const from = (ip: string) => ({ 'x-forwarded-for': ip });
+      const answers = await Promise.all(Array.from({ length: 5 }, () => register(from('203.0.113.20'))));
+      expect(answers.map((r) => r.status).sort()).toEqual([201, 201, 201, 429, 429]);
+      const refused = answers.find((r) => r.status === 429)!;
+      expect(refused.body).toEqual({ detail: ERROR_CODES.RATE_LIMITED.detail });
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(600);
+      expect((await register(from('203.0.113.21'))).status).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('sockets per account', () => {
   it('refuses the handshake past the cap with a clear connect_error, and admits again once one closes', async () => {
     const capped = await startServer({ env: { SOCKETS_PER_ACCOUNT: '3' } });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DB_ID } from '../../src/contract/schemas.ts';
 import { User } from '../../src/db/entities/index.ts';
 import { memoryLoginGuard } from '../../src/http/login-guard.ts';
+import { memoryRegistrationGuard } from '../../src/http/registration-guard.ts';
 import type { RouteSpec, RouteTable } from '../../src/http/route-table.ts';
 import { registerCleaningRoutes } from '../../src/http/routes/cleanings.ts';
 import { registerOfferRoutes } from '../../src/http/routes/offers.ts';
@@ -41,7 +42,10 @@ const CONCURRENCY = 16;
 /** The same table the server mounts, for its schemas (the oracle) and its list of endpoints. */
 function routeTable(): RouteTable {
   const routes: RouteTable = [];
-  registerUserRoutes(routes, { loginGuard: memoryLoginGuard({ perEmail: 1, perIp: 1, windowSeconds: 1 }) });
+  registerUserRoutes(routes, {
+    loginGuard: memoryLoginGuard({ perEmail: 1, perIp: 1, windowSeconds: 1 }),
+    registrationGuard: memoryRegistrationGuard({ perIp: 1, windowSeconds: 1 }),
+  });
   registerProfileRoutes(routes);
   registerCleaningRoutes(routes);
   registerOfferRoutes(routes);

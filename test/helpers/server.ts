@@ -34,6 +34,7 @@ export function testEnv(
     LOGIN_IP_RATE_LIMIT: '100000',
     SOCKET_COMMANDS_PER_SECOND: '1000',
     SOCKETS_PER_ACCOUNT: '1000',
+    REGISTER_IP_RATE_LIMIT: '100000',
     SHUTDOWN_GRACE_MS: '2000',
     ...extra,
   };

@@ -11,9 +11,13 @@ import { deactivateUser, getCurrentUser, loginWithPassword, registerUser } from 
 import { listMyOffers } from '../../domain/offers.ts';
 import { defineRoute, type RouteTable } from '../route-table.ts';
 import type { LoginGuard } from '../login-guard.ts';
+import type { RegistrationGuard } from '../registration-guard.ts';
 
 /** U1–U3, plus the caller's offers for a first load and account deactivation. */
-export function registerUserRoutes(routes: RouteTable, { loginGuard }: { loginGuard: LoginGuard }): void {
+export function registerUserRoutes(
+  routes: RouteTable,
+  { loginGuard, registrationGuard }: { loginGuard: LoginGuard; registrationGuard: RegistrationGuard },
+): void {
   routes.push(
     defineRoute({
       method: 'post',
@@ -25,8 +29,11 @@ export function registerUserRoutes(routes: RouteTable, { loginGuard }: { loginGu
       body: { kind: 'json', schema: registerBody },
       status: 201,
       response: userPublicSchema,
-      errors: ['EMAIL_TAKEN', 'USERNAME_TAKEN', 'VALIDATION_FAILED'],
-      handle: ({ deps, body }) => registerUser(deps, body.new_user),
+      errors: ['EMAIL_TAKEN', 'USERNAME_TAKEN', 'RATE_LIMITED', 'VALIDATION_FAILED'],
+      handle: async ({ deps, body, req }) => {
+        await registrationGuard.admit(req.ip ?? 'unknown');
+        return registerUser(deps, body.new_user);
+      },
     }),
     defineRoute({
       method: 'post',
