@@ -108,6 +108,23 @@ export class OfferTracker {
       }
   }
 
+  /**
+   * A completion seen live also changes its cleaner's track record: events carry no offerer, so without this every
+   * table would go on showing the record from before, next to the new rating and on the cleaner's next offers.
+   */
+  private countEvaluation(userId: number, rating: number): void {
+    const known = this.users.get(userId);
+    if (!known) return;
+    const total = known.total_evaluations + 1;
+    const average = ((known.avg_overall_rating ?? 0) * known.total_evaluations + rating) / total;
+    const user = { ...known, total_evaluations: total, avg_overall_rating: average };
+    this.users.set(userId, user);
+    for (const track of this.tracks.values()) {
+      const offer = track.offers.get(userId);
+      if (offer?.user) track.offers.set(userId, { ...offer, user });
+    }
+  }
+
   /** A pushed event. */
   receive(event: OfferEventPublic): TrackStep {
     const track = this.track(event.cleaning_id);
@@ -187,6 +204,8 @@ export class OfferTracker {
       track.offers.delete(event.user_id);
       return;
     }
+    if (event.type === 'completed' && event.offer.evaluation)
+      this.countEvaluation(event.user_id, event.offer.evaluation.overall_rating);
     const before = track.offers.get(event.user_id);
     track.offers.set(event.user_id, {
       ...event.offer,
