@@ -1,12 +1,27 @@
-import type { CleaningFeedItem, CleaningPublic, MyOfferView, PhreshClient } from 'phresh-live/client';
+import type {
+  CleaningFeedItem,
+  CleaningPublic,
+  CleaningStatus,
+  EvaluationPublic,
+  MyOfferView,
+  PhreshClient,
+} from 'phresh-live/client';
 import type { Alerts } from './alerts.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import { fill, h, loadFailed, NEEDS_LIVE, reconcile, skeleton, whileBusy } from './elements.ts';
 import { CLEANING_TYPE_LABELS, formatPrice, formatTime, statusHint, statusLabel } from './formatting.ts';
 import { profileLink } from './public-profile.ts';
+import { evaluationSummary } from './star-rating.ts';
 
 /** A job on the board: from the feed (with its owner's name) or pushed live (owner id only). */
-type Job = CleaningPublic & { ownerName?: string; postedAt: string; taken?: boolean };
+type Job = CleaningPublic & { ownerName?: string; postedAt: string };
+
+/** A job's standing as the board shows it, in the words a cleaner uses. */
+const BOARD_STATE: Record<CleaningStatus, { key: string; label: string }> = {
+  open: { key: 'open', label: 'Open' },
+  assigned: { key: 'taken', label: 'Taken' },
+  completed: { key: 'done', label: 'Done' },
+};
 
 const PAGE = 20;
 
@@ -21,6 +36,11 @@ export function createCleanerView(
   notify: (text: string) => void,
 ): { element: HTMLElement; start(): Promise<void> } {
   const jobs = new Map<number, Job>();
+  /** Jobs whose status a push changed, with when: a feed page read before that must not undo it. */
+  const pushedAt = new Map<number, number>();
+  let clock = 0;
+  /** Evaluations of my completed jobs, by cleaning id: pushed with the completion, or read once after a reload. */
+  const evaluations = new Map<number, EvaluationPublic | 'loading'>();
   let loaded = false;
   const board = h('div', { class: 'stack', 'data-testid': 'job-board' });
   const boardLoading = skeleton('Loading the job board…');
@@ -48,23 +68,23 @@ export function createCleanerView(
     'No offers yet. Pick a job on the board and make an offer.',
   );
 
-  const fromFeed = (item: CleaningFeedItem): Job => ({
+  const fromFeed = (item: CleaningFeedItem, readAt: number): Job => ({
     ...item,
     owner: item.owner.id,
     ownerName: item.owner.username,
     postedAt: item.created_at,
-    // A cleaning `status` (open, assigned, …), once the API sends one, says the same as the assigned pushes.
-    taken: jobs.get(item.id)?.taken ?? takenByStatus(item),
+    status: (pushedAt.get(item.id) ?? -1) > readAt ? jobs.get(item.id)!.status : item.status,
   });
 
   async function loadPage(older: boolean) {
+    const readAt = clock;
     const last = older ? [...jobs.values()].sort(byNewest).at(-1) : undefined;
     const page = await client.feed(
       last
         ? { page_chunk_size: PAGE, starting_date: last.postedAt, starting_id: last.id }
         : { page_chunk_size: PAGE },
     );
-    for (const item of page) jobs.set(item.id, { ...jobs.get(item.id), ...fromFeed(item) });
+    for (const item of page) jobs.set(item.id, { ...jobs.get(item.id), ...fromFeed(item, readAt) });
     if (older || !more.hidden || jobs.size <= page.length) more.hidden = page.length < PAGE;
     renderBoard();
   }
@@ -107,23 +127,20 @@ export function createCleanerView(
     const description = card.querySelector<HTMLElement>('.card-description')!;
     description.textContent = job.description ?? '';
     description.hidden = !job.description;
-    card.classList.toggle('taken', Boolean(job.taken));
+    const state = BOARD_STATE[job.status] ?? BOARD_STATE.open;
+    card.dataset.state = state.key;
+    card.classList.toggle('taken', state.key === 'taken');
 
     const footer = card.querySelector<HTMLElement>('.card-footer')!;
     const mine = client.myOffers().find((o) => o.cleaning_id === job.id);
-    // "Taken" only where it tells something: not next to your own accepted or rejected offer.
-    const taken =
-      job.taken && (!mine || mine.status === 'pending')
-        ? h('span', { class: 'pill', 'data-tone': 'muted' }, 'Taken')
-        : null;
+    const badge = h('span', { class: 'board-state', 'data-state': state.key }, state.label);
     if (job.owner === client.user?.id) {
-      fill(footer, h('span', { class: 'pill' }, 'Your job'), taken);
+      fill(footer, h('span', { class: 'pill' }, 'Your job'), badge);
     } else if (mine) {
-      fill(footer, h('span', { class: 'muted' }, 'Your offer:'), statusBadge(mine.status), taken);
-    } else if (
-      !footer.querySelector('button[data-action="offer"]') ||
-      footer.dataset.taken !== String(Boolean(job.taken))
-    ) {
+      fill(footer, h('span', { class: 'muted' }, 'Your offer:'), statusBadge(mine.status), badge);
+    } else if (state.key === 'done') {
+      fill(footer, badge);
+    } else if (!footer.querySelector('button[data-action="offer"]') || footer.dataset.state !== state.key) {
       const offer: HTMLButtonElement = h(
         'button',
         {
@@ -142,9 +159,9 @@ export function createCleanerView(
         },
         'Make an offer',
       );
-      fill(footer, offer, taken);
+      fill(footer, offer, badge);
     }
-    footer.dataset.taken = String(Boolean(job.taken));
+    footer.dataset.state = state.key;
   }
 
   function renderMyOffers() {
@@ -172,8 +189,34 @@ export function createCleanerView(
         h('span', { class: 'status', 'data-status': '' }),
         h('span', { class: 'status-hint muted' }),
       ),
+      h('div', { class: 'offer-rating' }),
       h('div', { class: 'actions' }),
     );
+  }
+
+  /** The rating a completed job got: shown the moment the completion is pushed (it carries the evaluation). */
+  function showRating(row: HTMLElement, offer: MyOfferView) {
+    const place = row.querySelector<HTMLElement>('.offer-rating')!;
+    if (offer.status !== 'completed') return fill(place);
+    if (offer.evaluation) evaluations.set(offer.cleaning_id, offer.evaluation);
+    const known = evaluations.get(offer.cleaning_id);
+    if (known === 'loading') return;
+    if (known) {
+      if (place.dataset.rating !== String(known.overall_rating))
+        fill(place, h('span', { class: 'muted' }, 'Your rating: '), evaluationSummary(known));
+      place.dataset.rating = String(known.overall_rating);
+      return;
+    }
+    // After a reload the offer no longer carries its evaluation: read it once.
+    const me = client.user?.username;
+    if (!me) return;
+    evaluations.set(offer.cleaning_id, 'loading');
+    client.rest
+      .evaluation(me, offer.cleaning_id)
+      .then((evaluation) => evaluations.set(offer.cleaning_id, evaluation))
+      // Left as loading: the row then shows no stars rather than asking again on every render.
+      .catch(() => undefined)
+      .finally(renderMyOffers);
   }
 
   function updateOfferRow(row: HTMLElement, offer: MyOfferView) {
@@ -186,7 +229,11 @@ export function createCleanerView(
         row.classList.remove('changed');
         void row.offsetWidth;
         row.classList.add('changed');
-        notify(`Your offer on “${cleaning?.name ?? 'a job'}” is now ${statusLabel(offer.status)}.`);
+        notify(
+          offer.status === 'completed' && offer.evaluation
+            ? `“${cleaning?.name ?? 'A job'}” is done: you were rated ${offer.evaluation.overall_rating} of 5 stars.`
+            : `Your offer on “${cleaning?.name ?? 'a job'}” is now ${statusLabel(offer.status)}.`,
+        );
       }
       status.dataset.status = offer.status;
       status.textContent = statusLabel(offer.status);
@@ -195,6 +242,7 @@ export function createCleanerView(
     const time = row.querySelector('time')!;
     time.dateTime = offer.updated_at;
     time.textContent = formatTime(offer.updated_at);
+    showRating(row, offer);
     const actions = row.querySelector<HTMLElement>('.actions')!;
     const wanted =
       offer.status === 'pending' ? 'rescind' : offer.status === 'accepted' ? 'cancel' : undefined;
@@ -247,14 +295,16 @@ export function createCleanerView(
     jobs.set(c.id, { ...known, ...c, postedAt: known?.postedAt ?? c.created_at });
     renderBoard();
   });
-  const mark = (c: CleaningPublic, taken: boolean) => {
+  const mark = (c: CleaningPublic, status: CleaningStatus) => {
     const known = jobs.get(c.id);
     if (!known) return;
-    jobs.set(c.id, { ...known, ...c, taken });
+    jobs.set(c.id, { ...known, ...c, status });
+    pushedAt.set(c.id, ++clock);
     renderBoard();
   };
-  client.on('cleaning:assigned', (c) => mark(c, true));
-  client.on('cleaning:reopened', (c) => mark(c, false));
+  client.on('cleaning:assigned', (c) => mark(c, 'assigned'));
+  client.on('cleaning:reopened', (c) => mark(c, 'open'));
+  client.on('cleaning:completed', (c) => mark(c, 'completed'));
   client.on('cleaning:deleted', ({ cleaning_id }) => {
     if (jobs.delete(cleaning_id)) renderBoard();
     renderMyOffers();
@@ -352,11 +402,6 @@ export function createCleanerView(
     renderBoard();
   }
   return { element, start };
-}
-
-function takenByStatus(item: object): boolean | undefined {
-  const status = (item as { status?: unknown }).status;
-  return typeof status === 'string' ? status !== 'open' : undefined;
 }
 
 function byNewest(a: Job, b: Job): number {

@@ -99,6 +99,16 @@ export function inPlainWords(field: string, issue: ValidationIssue, value: strin
       return 'Keep the phone number under 50 characters.';
     case 'bio':
       return 'Keep the bio under 5,000 characters.';
+    case 'overall_rating':
+      return 'Choose an overall rating, from 0 to 5 stars.';
+    case 'professionalism':
+    case 'completeness':
+    case 'efficiency':
+      return 'Choose from 0 to 5 stars, or Skip.';
+    case 'headline':
+      return 'Keep the headline under 200 characters.';
+    case 'comment':
+      return 'Keep the comment under 5,000 characters.';
     default:
       return describeDetail([issue]);
   }

@@ -1,10 +1,12 @@
-import type { CleaningPublic, OfferPublic, PhreshClient } from 'phresh-live/client';
+import type { CleaningPublic, EvaluationPublic, OfferPublic, PhreshClient } from 'phresh-live/client';
 import type { Alerts } from './alerts.ts';
 import { createCleaningForm } from './cleaning-form.ts';
 import { confirmAction } from './confirm-dialog.ts';
 import { fill, h, loadFailed, NEEDS_LIVE, reconcile, skeleton, whileBusy } from './elements.ts';
 import { CLEANING_TYPE_LABELS, formatPrice, formatTime, statusLabel } from './formatting.ts';
 import { profileLink } from './public-profile.ts';
+import { rateCleaner } from './rating-dialog.ts';
+import { evaluationSummary, trackRecord } from './star-rating.ts';
 
 /**
  * The owner's side: post a job, and for each of your jobs a live table of offers with an Accept button, and
@@ -19,6 +21,8 @@ export function createOwnerView(
   const cleanings = new Map<number, CleaningPublic>();
   /** Jobs whose offers have been loaded: until then their card says "loading", not "no offers". */
   const followed = new Set<number>();
+  /** Evaluations of completed jobs, by cleaning id: pushed with the completion, or read once after a reload. */
+  const evaluations = new Map<number, EvaluationPublic | 'loading'>();
   let loaded = false;
   const list = h('div', { class: 'stack', 'data-testid': 'my-cleanings' });
   const loading = skeleton('Loading your jobs…', 2);
@@ -193,14 +197,19 @@ export function createOwnerView(
     // Oldest first, so that rows stay where they are as new offers arrive below.
     const offers = client.offers(cleaningId).reverse();
     const accepted = offers.find((o) => o.status === 'accepted');
+    const done = offers.find((o) => o.status === 'completed');
+    // A completed job is the record of its rating: the server refuses edits and deletion, so none are offered.
+    card.classList.toggle('done', Boolean(done));
     const summary = card.querySelector<HTMLElement>('[data-role="summary"]')!;
     const ready = followed.has(cleaningId);
-    summary.textContent = accepted
-      ? `Assigned to ${accepted.user?.username ?? 'a cleaner'}`
-      : ready
-        ? `${offers.length} ${offers.length === 1 ? 'offer' : 'offers'}`
-        : 'Loading offers…';
-    summary.dataset.tone = accepted ? 'accepted' : 'neutral';
+    summary.textContent = done
+      ? `Done by ${done.user?.username ?? 'a cleaner'}`
+      : accepted
+        ? `Assigned to ${accepted.user?.username ?? 'a cleaner'}`
+        : ready
+          ? `${offers.length} ${offers.length === 1 ? 'offer' : 'offers'}`
+          : 'Loading offers…';
+    summary.dataset.tone = done || accepted ? 'accepted' : 'neutral';
     const emptyOffers = card.querySelector<HTMLElement>('.empty-offers')!;
     emptyOffers.textContent = ready
       ? 'No offers yet. They appear here the moment cleaners make them.'
@@ -227,7 +236,12 @@ export function createOwnerView(
     return h(
       'tr',
       { class: 'offer-row', 'data-user-id': offer.user_id },
-      h('td', { 'data-label': 'Offerer', class: 'offerer' }),
+      h(
+        'td',
+        { 'data-label': 'Offerer' },
+        h('span', { class: 'offerer' }),
+        h('span', { class: 'offerer-record' }),
+      ),
       h('td', { 'data-label': 'Status' }, h('span', { class: 'status', 'data-status': '' })),
       h('td', { 'data-label': 'Updated' }, h('time', { class: 'muted' })),
       h('td', { class: 'actions' }),
@@ -241,6 +255,12 @@ export function createOwnerView(
       row.dataset.offerer = name;
       fill(offerer, profileLink(client, name));
     } else if (!name) offerer.textContent = `Cleaner #${offer.user_id}`;
+    const record = row.querySelector<HTMLElement>('.offerer-record')!;
+    const recordKey = offer.user ? `${offer.user.total_evaluations}:${offer.user.avg_overall_rating}` : '';
+    if (record.dataset.key !== recordKey) {
+      record.dataset.key = recordKey;
+      fill(record, offer.user && trackRecord(offer.user));
+    }
     const status = row.querySelector<HTMLElement>('.status')!;
     if (status.dataset.status !== offer.status) {
       if (status.dataset.status) {
@@ -254,13 +274,16 @@ export function createOwnerView(
     time.dateTime = offer.updated_at;
     time.textContent = formatTime(offer.updated_at);
     const actions = row.querySelector<HTMLElement>('.actions')!;
+    if (offer.status === 'accepted') return rateButton(actions, offer, title);
+    if (offer.status === 'completed') return showEvaluation(actions, offer);
     if (offer.status !== 'pending') return fill(actions);
-    if (actions.querySelector('button')) return;
+    if (actions.querySelector('button[data-action="accept"]')) return;
     const accept: HTMLButtonElement = h(
       'button',
       {
         class: 'btn btn-primary btn-sm',
         type: 'button',
+        'data-action': 'accept',
         [NEEDS_LIVE]: true,
         onclick: () =>
           whileBusy(accept, async () => {
@@ -293,6 +316,60 @@ export function createOwnerView(
       'Accept',
     );
     fill(actions, accept);
+  }
+
+  function rateButton(actions: HTMLElement, offer: OfferPublic, title: string) {
+    if (actions.querySelector('button[data-action="rate"]')) return;
+    const button: HTMLButtonElement = h(
+      'button',
+      {
+        class: 'btn btn-primary btn-sm',
+        type: 'button',
+        'data-action': 'rate',
+        [NEEDS_LIVE]: true,
+        onclick: () =>
+          whileBusy(button, async () => {
+            const username =
+              offer.user?.username ??
+              client.offers(offer.cleaning_id).find((o) => o.user_id === offer.user_id)?.user?.username;
+            if (!username)
+              return alerts.fail(
+                'Could not rate the cleaner',
+                new Error('The cleaner is still loading. Try again in a moment.'),
+              );
+            await rateCleaner({
+              host: element,
+              cleaner: username,
+              job: title,
+              save: (input) => client.evaluate(offer.cleaning_id, username, input),
+            });
+          }),
+      },
+      'Mark done and rate',
+    );
+    fill(actions, button);
+  }
+
+  function showEvaluation(actions: HTMLElement, offer: OfferPublic) {
+    if (offer.evaluation) evaluations.set(offer.cleaning_id, offer.evaluation);
+    const known = evaluations.get(offer.cleaning_id);
+    if (known === 'loading') return;
+    if (known) {
+      if (actions.dataset.rating !== String(known.overall_rating)) fill(actions, evaluationSummary(known));
+      actions.dataset.rating = String(known.overall_rating);
+      return;
+    }
+    // After a reload the offer no longer carries its evaluation: read it once.
+    const username = offer.user?.username;
+    fill(actions);
+    if (!username) return;
+    evaluations.set(offer.cleaning_id, 'loading');
+    client.rest
+      .evaluation(username, offer.cleaning_id)
+      .then((evaluation) => evaluations.set(offer.cleaning_id, evaluation))
+      // Left as loading: the row then shows no stars rather than asking again on every render.
+      .catch(() => undefined)
+      .finally(() => renderOffers(offer.cleaning_id));
   }
 
   client.on('offers', (cleaningId) => renderOffers(cleaningId));
