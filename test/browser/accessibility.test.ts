@@ -28,20 +28,33 @@ let browser: Browser;
 let owner: TestUser;
 let cleaner: TestUser;
 let cleaningId: number;
+let other: TestUser;
+let takenId: number;
+let doneId: number;
 
 beforeAll(async () => {
   await ensureDashboardBuilt();
   server = await startServer();
   browser = await launchChromium();
-  const [o, c, other] = await makeUsers(server.url, 3);
-  [owner, cleaner] = [o!, c!];
+  const [o, c, x] = await makeUsers(server.url, 3);
+  [owner, cleaner, other] = [o!, c!, x!];
   const cleaning = await makeCleaning(owner, { name: 'Two-room flat', description: 'Keys at the desk.' });
   const taken = await makeCleaning(owner, { name: 'Windows' });
   await makeOffers(cleaning, [cleaner]);
-  await makeOffers(taken, [cleaner, other!]);
-  await owner.api.put(`/api/cleanings/${taken.id}/offers/${other!.username}/`);
-  await makeCleaning(other!, { name: 'Balcony' });
+  await makeOffers(taken, [cleaner, other]);
+  await owner.api.put(`/api/cleanings/${taken.id}/offers/${other.username}/`);
+  await makeCleaning(other, { name: 'Balcony' });
+  // A job done and rated, so that the cleaner's list and the board show a rating and "done".
+  const done = await makeCleaning(owner, { name: 'Oven' });
+  await makeOffers(done, [cleaner]);
+  await owner.api.put(`/api/cleanings/${done.id}/offers/${cleaner.username}/`);
+  const rated = await owner.api.post(`/api/users/${cleaner.username}/evaluations/${done.id}/`, {
+    json: { evaluation_create: { overall_rating: 4, headline: 'Spotless' } },
+  });
+  expect(rated.status).toBe(201);
   cleaningId = cleaning.id;
+  takenId = taken.id;
+  doneId = done.id;
 });
 afterAll(async () => {
   await browser?.close();
@@ -82,12 +95,28 @@ describe.each(Object.entries(SIZES))('on a %s', (_, size) => {
     await context.close();
   });
 
+  it('the rating dialog, with an error shown at its rating, has no serious accessibility violation', async () => {
+    const { page, context } = await signedIn(browser, server.url, owner, 'owner', size);
+    const row = ownerRow(page, takenId, other.username);
+    await waitForStatus(row, 'accepted');
+    await waitForStatus(ownerRow(page, doneId, cleaner.username), 'completed');
+    await row.getByRole('button', { name: 'Mark done and rate' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Mark done and rate' }).click();
+    await dialog.locator('.field-error:not([hidden])').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+  });
+
   it('the cleaner’s view has no serious accessibility violation', async () => {
     const { page, context } = await signedIn(browser, server.url, cleaner, 'cleaner', size);
     await jobCard(page, cleaningId).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     if (size === PHONE) await showOnPhone(page, 'My offers');
     await waitForStatus(myOfferRow(page, cleaningId), 'pending');
+    await myOfferRow(page, doneId).locator('.evaluation-summary').waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await context.close();
   });
