@@ -8,6 +8,7 @@ import { launchChromium } from './chromium.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
 import {
   confirmIn,
+  DESKTOP,
   isSameDocument,
   jobCard,
   myOfferRow,
@@ -112,6 +113,17 @@ describe('marking a job done and rating the cleaner', () => {
     await dialog.getByLabel('Headline').fill('Spotless kitchen');
     await dialog.getByLabel('Comment').fill('On time, friendly, and the oven shines.');
     await saveScreenshot(owner.page, 'owner-rates');
+    // On a 390 px phone the dialog fits: each rating's stars on one line, nothing to scroll sideways.
+    await owner.page.setViewportSize(PHONE);
+    const fits = await dialog.evaluate((d) => ({
+      sideways: d.scrollWidth - d.clientWidth,
+      rows: [...d.querySelectorAll('.star-options')].map(
+        (o) => new Set([...o.children].map((c) => (c as HTMLElement).offsetTop)).size,
+      ),
+    }));
+    expect(fits).toEqual({ sideways: 0, rows: [1, 1, 1, 1] });
+    await saveScreenshot(owner.page, 'owner-rates-phone');
+    await owner.page.setViewportSize(DESKTOP);
     await confirmIn(owner.page, 'Mark done and rate');
 
     // The owner's row shows the rating given; the job can no longer be edited or deleted.
