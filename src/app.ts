@@ -55,8 +55,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const orm = await openOrm(config, { logger });
   const redis: RedisClients | undefined = config.redisUrl
-    ? await connectRedis(config.redisUrl, logger)
-    : undefined;
+    ? await connectRedis({ url: config.redisUrl }, logger)
+    : config.redisClusterNodes.length > 0
+      ? await connectRedis({ clusterNodes: config.redisClusterNodes }, logger)
+      : undefined;
   const tokens = createTokenService(config.secretKey, config.accessTokenExpireMinutes);
   const metrics = createMetrics({ defaultMetrics: config.metricsPort !== undefined });
   let metricsUrl: string | undefined;

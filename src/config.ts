@@ -42,6 +42,16 @@ const trustProxySchema = z
     return z.NEVER;
   });
 
+/** One seed node of a Redis Cluster, as `host:port`. */
+const clusterNodeSchema = z
+  .string()
+  .regex(/^[\w.-]+:\d+$/, 'each node must be host:port')
+  .transform((node) => {
+    const at = node.lastIndexOf(':');
+    return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+  })
+  .refine(({ port }) => port >= 1 && port <= 65535, 'each port must be 1 to 65535');
+
 const envSchema = z.object({
   PORT: portSchema.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -56,6 +66,16 @@ const envSchema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((node) => node.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(clusterNodeSchema).min(1, 'at least one host:port'))
     .optional(),
   REDIS_PREFIX: z
     .string()
@@ -104,6 +124,8 @@ export type Config = Readonly<{
   databaseIdleInTransactionTimeoutMs: number;
   /** Redis URL; absent means a single node on the in-memory socket.io adapter. */
   redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster, used instead of `redisUrl`; empty when Redis is a single server. */
+  redisClusterNodes: ReadonlyArray<Readonly<{ host: string; port: number }>>;
   /** Namespace of every Redis key and channel, so that several deployments can share one Redis. */
   redisPrefix: string;
   dataDir: string;
@@ -169,6 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('invalid configuration: REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both');
+  }
   const dataDir = resolve(e.DATA_DIR);
   let secretKey = e.SECRET_KEY;
   if (!secretKey) {
@@ -185,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseLockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
     databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: Object.freeze((e.REDIS_CLUSTER_NODES ?? []).map((node) => Object.freeze(node))),
     redisPrefix: e.REDIS_PREFIX,
     dataDir,
     secretKey,

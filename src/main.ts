@@ -29,7 +29,7 @@ app.logger.info(
     url,
     nodeId: config.nodeId,
     database: config.databaseUrl ? 'postgresql' : `pglite (${config.dataDir})`,
-    redis: config.redisUrl ? 'on' : 'off (single node)',
+    redis: config.redisUrl ? 'on' : config.redisClusterNodes.length > 0 ? 'cluster' : 'off (single node)',
     metrics: app.metricsUrl() ? `${app.metricsUrl()}/metrics` : 'off',
   },
   `Phresh Live listening on ${url}`,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../realtime/redis.ts';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -75,7 +75,7 @@ function memoryCounters(limits: Limits, keyPrefix: string): Counters {
  * count is one key (fine on a Redis Cluster). While Redis is unreachable each node counts in memory on its own,
  * rather than refusing every login or waiting for Redis.
  */
-export function redisLoginGuard(redis: Redis, limits: Limits, prefix: string): LoginGuard {
+export function redisLoginGuard(redis: RedisClient, limits: Limits, prefix: string): LoginGuard {
   const insurance = memoryCounters(limits, `${prefix}:login`);
   const counter = (kind: 'ip' | 'email', points: number) =>
     new RateLimiterRedis({

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server } from 'socket.io';
 import type { z } from 'zod';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Config } from '../config.ts';
 import { ERROR_CODES } from '../contract/error-codes.ts';
 import { COMMAND_NAMES } from '../contract/socket-events.ts';
@@ -86,7 +86,16 @@ export function createRealtime(options: {
     connectTimeout: 10_000,
     serveClient: false,
     cors: { origin: [...config.corsOrigins], methods: ['GET', 'POST'] },
-    ...(redis ? { adapter: createAdapter(redis.pub, redis.sub, { key: config.redisPrefix }) } : {}),
+    // Sharded pub/sub, a channel per room: a node hears only the rooms it hosts, and on a Redis Cluster the
+    // rooms spread over the masters instead of every message crossing every master.
+    ...(redis
+      ? {
+          adapter: createShardedAdapter(redis.pub, redis.sub, {
+            channelPrefix: config.redisPrefix,
+            subscriptionMode: 'dynamic',
+          }),
+        }
+      : {}),
   });
 
   // After socket.io's CORS middleware, which answers preflights: engine.io answers any other method on a live

@@ -1,7 +1,7 @@
 // PostgreSQL and Redis instances of a test's own, on their own ports, so that fault tests can stop, kill
 // and restart them without disturbing anything else running on the machine.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,4 +128,110 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   };
   await instance.start();
   return instance;
+}
+
+/** One master of a private Redis Cluster, which a test may stop and start again on the same ports. */
+export type ClusterMaster = { port: number; start(): Promise<void>; stop(): Promise<void> };
+
+export type PrivateRedisCluster = {
+  /** `host:port,host:port,...`, as REDIS_CLUSTER_NODES takes it. */
+  nodes: string;
+  masters: ClusterMaster[];
+  /** Runs redis-cli against one master and returns its output. */
+  cli(port: number, ...args: string[]): string;
+  /** Waits until every master reports the cluster healthy. */
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  destroy(): Promise<void>;
+};
+
+/**
+ * A Redis Cluster of `size` masters without replicas, each in its own directory under the system's temporary
+ * folder (removed by `destroy`). A master that is down leaves only its own slots unserved, so that a test can
+ * restart one and watch the others keep working.
+ */
+export async function startPrivateRedisCluster(size = 3): Promise<PrivateRedisCluster> {
+  const root = mkdtempSync(join(tmpdir(), 'phresh-redis-cluster-'));
+  const cli = (port: number, ...args: string[]) => run(['redis-cli', '-p', String(port), ...args]);
+  const masters: Array<ClusterMaster & { child?: ChildProcess }> = [];
+  for (let i = 0; i < size; i++) {
+    const port = await freePort();
+    const busPort = await freePort();
+    const dir = join(root, String(i));
+    mkdirSync(dir);
+    const master: ClusterMaster & { child?: ChildProcess } = {
+      port,
+      async start() {
+        master.child = spawn(
+          'redis-server',
+          [
+            ...['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1'],
+            ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--dir', dir],
+            ...['--cluster-node-timeout', '2000', '--cluster-require-full-coverage', 'no'],
+            ...['--save', '', '--appendonly', 'no'],
+          ],
+          { stdio: 'ignore' },
+        );
+        for (let attempt = 0; attempt < 100; attempt++) {
+          try {
+            cli(port, 'ping');
+            return;
+          } catch {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+        throw new Error(`redis cluster master on ${port} did not start`);
+      },
+      async stop() {
+        const c = master.child;
+        master.child = undefined;
+        if (!c || c.exitCode !== null) return;
+        await new Promise<void>((resolve) => {
+          c.once('exit', () => resolve());
+          c.kill('SIGKILL');
+        });
+      },
+    };
+    masters.push(master);
+  }
+  const cluster: PrivateRedisCluster = {
+    nodes: masters.map((m) => `127.0.0.1:${m.port}`).join(','),
+    masters,
+    cli,
+    async waitHealthy(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const healthy = masters.every((m) => {
+          try {
+            return cli(m.port, 'cluster', 'info').includes('cluster_state:ok');
+          } catch {
+            return false;
+          }
+        });
+        if (healthy) return;
+        if (Date.now() > deadline) throw new Error('the redis cluster did not become healthy');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async destroy() {
+      await Promise.all(masters.map((m) => m.stop()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all(masters.map((m) => m.start()));
+    run([
+      'redis-cli',
+      '--cluster',
+      'create',
+      ...masters.map((m) => `127.0.0.1:${m.port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    await cluster.waitHealthy();
+  } catch (err) {
+    await cluster.destroy();
+    throw err;
+  }
+  return cluster;
 }

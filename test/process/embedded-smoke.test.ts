@@ -142,4 +142,20 @@ describe('configuration', () => {
     expect(code).toBe(1);
     expect(output.trim()).toBe('invalid configuration: SECRET_KEY: required when DATABASE_URL is set');
   });
+
+  it('refuses Redis Cluster seed nodes that are not host:port, and a cluster beside REDIS_URL', async () => {
+    const dataDir = join(tmpdir(), 'never-used');
+    const bad = await runToFailure({ DATA_DIR: dataDir, REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis-b' });
+    expect(bad.code).toBe(1);
+    expect(bad.output.trim()).toMatch(/^invalid configuration: REDIS_CLUSTER_NODES.*host:port$/);
+    const both = await runToFailure({
+      DATA_DIR: dataDir,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+    });
+    expect(both.code).toBe(1);
+    expect(both.output.trim()).toBe(
+      'invalid configuration: REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both',
+    );
+  });
 });
