@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type {
   AckResponse,
   ClientToServerEvents,
@@ -32,7 +32,12 @@ function parseTransports(value: string | undefined): SocketTransport[] {
 export function connect(
   url: string,
   token: string | undefined,
-  options: { autoReconnect?: boolean; listen?: (socket: ClientSocket) => void } = {},
+  options: {
+    autoReconnect?: boolean;
+    listen?: (socket: ClientSocket) => void;
+    /** Further socket.io client options (transports, an agent), over the defaults. */
+    io?: Partial<ManagerOptions & SocketOptions>;
+  } = {},
 ): Promise<ClientSocket> {
   const socket: ClientSocket = io(url, {
     auth: token === undefined ? {} : { token },
@@ -40,6 +45,7 @@ export function connect(
     reconnection: options.autoReconnect ?? false,
     forceNew: true,
     timeout: 10_000,
+    ...options.io,
   });
   // Listeners go on before the connection opens: a push can arrive in the same read as the handshake's answer.
   options.listen?.(socket);

@@ -3,6 +3,7 @@
 import type { OfferEventPublic } from '../../src/contract/schemas.ts';
 import type { EventsSince } from '../../src/contract/socket-events.ts';
 import { Api, makeCleaning, makeUser, makeUsers, type TestUser } from './api.ts';
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import { connect, command, type ClientSocket } from './sockets.ts';
 
 export type Delivery = { event: OfferEventPublic; via: 'push' | 'resync'; at: number };
@@ -17,10 +18,17 @@ export class TrackedClient {
   /** Pushes that arrived with a seq at or below one already seen for the cleaning. */
   outOfOrder = 0;
   private readonly last = new Map<number, number>();
+  /** socket.io client options for every connection (transports, an agent with its own source address). */
+  readonly connectOptions: Partial<ManagerOptions & SocketOptions>;
 
-  constructor(user: TestUser, role: 'owner' | 'cleaner') {
+  constructor(
+    user: TestUser,
+    role: 'owner' | 'cleaner',
+    connectOptions: Partial<ManagerOptions & SocketOptions> = {},
+  ) {
     this.user = user;
     this.role = role;
+    this.connectOptions = connectOptions;
   }
 
   private record(event: OfferEventPublic, via: Delivery['via']) {
@@ -38,6 +46,7 @@ export class TrackedClient {
   async connectTo(url: string): Promise<void> {
     this.socket = await connect(url, this.user.token, {
       listen: (socket) => socket.on('offer:event', (e) => this.record(e, 'push')),
+      io: this.connectOptions,
     });
   }
 
