@@ -59,6 +59,10 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  DATABASE_LISTEN_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   // Below the statement timeout (15 s), so that a wait for a stalled holder's lock ends first, as a clean 503.
   DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(14_000).default(3_000),
@@ -117,6 +121,11 @@ export type Config = Readonly<{
   host: string;
   /** PostgreSQL URL; absent means embedded PGlite under `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * Where the offer log's LISTEN connection goes: a direct PostgreSQL connection when `databaseUrl` goes
+   * through a transaction-mode pooler (PgBouncer), which cannot keep a LISTEN. Defaults to `databaseUrl`.
+   */
+  databaseListenUrl: string | undefined;
   databasePoolMax: number;
   /** How long a statement waits for a row lock before the command answers 503 `LOCK_TIMEOUT`. */
   databaseLockTimeoutMs: number;
@@ -191,6 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_LISTEN_URL && !e.DATABASE_URL) {
+    throw new ConfigError('invalid configuration: DATABASE_LISTEN_URL: needs DATABASE_URL beside it');
+  }
   if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
     throw new ConfigError('invalid configuration: REDIS_CLUSTER_NODES: set either it or REDIS_URL, not both');
   }
@@ -206,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseListenUrl: e.DATABASE_LISTEN_URL ?? e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseLockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
     databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,

@@ -108,8 +108,8 @@ export function createRealtime(options: {
   const relay = createOfferLogRelay({
     io,
     logger,
-    listener: config.databaseUrl
-      ? postgresOfferLogListener(config.databaseUrl, logger)
+    listener: config.databaseListenUrl
+      ? postgresOfferLogListener(config.databaseListenUrl, logger)
       : pgliteOfferLogListener(orm),
     reader: {
       range: (cleaningId, from, to) => readEventRange(fork(), cleaningId, from, to),

@@ -1,7 +1,8 @@
 // PostgreSQL and Redis instances of a test's own, on their own ports, so that fault tests can stop, kill
 // and restart them without disturbing anything else running on the machine.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import pg from 'pg';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -234,4 +235,104 @@ export async function startPrivateRedisCluster(size = 3): Promise<PrivateRedisCl
     throw err;
   }
   return cluster;
+}
+
+/** Debian's pgbouncer binary, or null when it is not installed. */
+export function pgbouncerBinary(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':').concat('/usr/sbin')) {
+    if (dir && existsSync(join(dir, 'pgbouncer'))) return join(dir, 'pgbouncer');
+  }
+  return null;
+}
+
+export type PrivatePgbouncer = {
+  /** The URL of `database` through the pooler. */
+  urlFor(database: string): string;
+  /** Runs one statement on PgBouncer's admin console (SHOW STATS, SHOW POOLS...). */
+  admin(statement: string): Promise<Array<Record<string, unknown>>>;
+  stop(): Promise<void>;
+};
+
+/**
+ * PgBouncer in transaction mode in front of the PostgreSQL at `upstream` (host:port), with fewer server
+ * connections than clients, so that consecutive transactions of one client run on different server sessions:
+ * anything that relies on session state (a prepared statement, a SET, an advisory lock, a LISTEN) breaks.
+ */
+export async function startPrivatePgbouncer(upstream: {
+  host: string;
+  port: number;
+}): Promise<PrivatePgbouncer> {
+  const binary = pgbouncerBinary();
+  if (!binary) throw new Error('pgbouncer is not installed (CI installs it: apt-get install -y pgbouncer)');
+  const dir = mkdtempSync(join(tmpdir(), 'phresh-pgbouncer-'));
+  const port = await freePort();
+  const ini = join(dir, 'pgbouncer.ini');
+  writeFileSync(
+    ini,
+    [
+      '[databases]',
+      // The server's statement timeouts, which a transaction-mode pooler cannot take at connection start.
+      `* = host=${upstream.host} port=${upstream.port} connect_query='SET statement_timeout = 15000; SET idle_in_transaction_session_timeout = 30000'`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      'unix_socket_dir =',
+      'auth_type = trust',
+      `auth_file = ${join(dir, 'users.txt')}`,
+      'admin_users = postgres',
+      'pool_mode = transaction',
+      'default_pool_size = 4',
+      'max_client_conn = 500',
+      'ignore_startup_parameters = statement_timeout, idle_in_transaction_session_timeout',
+      `logfile = ${join(dir, 'pgbouncer.log')}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(dir, 'users.txt'), '"postgres" ""\n');
+  if (process.getuid?.() === 0) {
+    const uid = Number(run(['id', '-u', 'postgres']).trim());
+    const gid = Number(run(['id', '-g', 'postgres']).trim());
+    for (const file of [dir, ini, join(dir, 'users.txt')]) chownSync(file, uid, gid);
+  }
+  // PgBouncer refuses to run as root.
+  const child = spawn(binary, process.getuid?.() === 0 ? ['-u', 'postgres', ini] : [ini], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c) => (stderr += c));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const admin = async (statement: string) => {
+    // The admin console speaks the simple query protocol only, which pg uses for a query without values.
+    const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/pgbouncer` });
+    await client.connect();
+    try {
+      return (await client.query(statement)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await client.end();
+    }
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin('SHOW VERSION');
+      break;
+    } catch (err) {
+      if (child.exitCode !== null || attempt > 100) {
+        child.kill('SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+        throw new Error(`pgbouncer did not start: ${stderr}`, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    urlFor: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    admin,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGINT');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

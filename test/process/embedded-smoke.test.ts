@@ -143,6 +143,15 @@ describe('configuration', () => {
     expect(output.trim()).toBe('invalid configuration: SECRET_KEY: required when DATABASE_URL is set');
   });
 
+  it('refuses DATABASE_LISTEN_URL without DATABASE_URL', async () => {
+    const { code, output } = await runToFailure({
+      DATA_DIR: join(tmpdir(), 'never-used'),
+      DATABASE_LISTEN_URL: 'postgres://127.0.0.1:1/none',
+    });
+    expect(code).toBe(1);
+    expect(output.trim()).toBe('invalid configuration: DATABASE_LISTEN_URL: needs DATABASE_URL beside it');
+  });
+
   it('refuses Redis Cluster seed nodes that are not host:port, and a cluster beside REDIS_URL', async () => {
     const dataDir = join(tmpdir(), 'never-used');
     const bad = await runToFailure({ DATA_DIR: dataDir, REDIS_CLUSTER_NODES: '127.0.0.1:7000,redis-b' });
