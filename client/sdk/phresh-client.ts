@@ -69,6 +69,11 @@ export type PhreshClientOptions = {
    * then the upgrade. `['websocket']` never falls back, for a balancer without sticky sessions.
    */
   transports?: readonly SocketTransport[];
+  /**
+   * How long a command that changes something keeps trying through a node that drains or dies (default 30 s):
+   * see `createOffer`. 0 turns the retries off.
+   */
+  commandRetryWindowMs?: number;
 };
 
 /** A socket.io transport the client can use. */
@@ -98,6 +103,8 @@ export const METHOD_FOR_COMMAND = {
 const RESUBSCRIBE_CONCURRENCY = 4;
 const RATE_LIMIT_RETRIES = 8;
 const RENEWALS_WITHOUT_SUCCESS = 3;
+/** Each reconnection delay is spread by ±50 %, so that the clients of a node that stops do not all come back at once. */
+const RECONNECT_JITTER = 0.5;
 
 type Listener = (...args: never[]) => void;
 
@@ -114,6 +121,7 @@ export class PhreshClient {
   private readonly reconnectDelayMs: number;
   private readonly reconnectDelayMaxMs: number;
   private readonly transports: SocketTransport[];
+  private readonly commandRetryWindowMs: number;
   private readonly tracker = new OfferTracker();
   private readonly listeners = new Map<string, Set<Listener>>();
   private token: string | undefined;
@@ -141,6 +149,7 @@ export class PhreshClient {
     this.reconnectDelayMs = options.reconnectDelayMs ?? 500;
     this.reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? 5_000;
     this.transports = [...(options.transports ?? ['websocket', 'polling'])];
+    this.commandRetryWindowMs = options.commandRetryWindowMs ?? 30_000;
     this.rest = createRestApi(this.url, {
       token: () => this.token,
       renew: (detail) => this.renew(detail),
@@ -247,24 +256,45 @@ export class PhreshClient {
   // ---------------------------------------------------------------------------------------------
   // Commands
 
-  /** Offer to do a cleaning. */
+  /**
+   * Offer to do a cleaning.
+   *
+   * This and the other commands that change something (`acceptOffer`, `cancelOffer`, `rescindOffer`) ride out
+   * a node that stops: when the node refuses the command with 503 (it is draining for a restart, or lost its
+   * database), or never answers it (it died), the client waits until it is live again, on another node, and
+   * sends the command again. A command that got no answer may have committed before the node went away, so
+   * before sending it again the client reads whether its change is already there, and if so resolves with it:
+   * an accept that went through is reported as done, never sent a second time to fail or to act twice.
+   */
   createOffer(cleaningId: number): Promise<OfferPublic> {
-    return this.command('offer:create', { cleaning_id: cleaningId });
+    return this.commandOnce('offer:create', { cleaning_id: cleaningId }, async () => {
+      const mine = await this.myOfferOn(cleaningId);
+      return mine && { data: mine };
+    });
   }
 
   /** Accept a pending offer on your cleaning; every other pending offer is rejected. */
   acceptOffer(cleaningId: number, username: string): Promise<OfferPublic> {
-    return this.command('offer:accept', { cleaning_id: cleaningId, username });
+    return this.commandOnce('offer:accept', { cleaning_id: cleaningId, username }, async () => {
+      const offers = await this.rest.offersOn(cleaningId);
+      const accepted = offers.find((o) => o.status === 'accepted' && o.user?.username === username);
+      return accepted && { data: accepted };
+    });
   }
 
   /** Cancel your accepted offer; the rejected offers go back to pending. */
   cancelOffer(cleaningId: number): Promise<OfferPublic> {
-    return this.command('offer:cancel', { cleaning_id: cleaningId });
+    return this.commandOnce('offer:cancel', { cleaning_id: cleaningId }, async () => {
+      const mine = await this.myOfferOn(cleaningId);
+      return mine?.status === 'cancelled' ? { data: mine } : undefined;
+    });
   }
 
   /** Withdraw your pending offer. */
   async rescindOffer(cleaningId: number): Promise<void> {
-    await this.command('offer:rescind', { cleaning_id: cleaningId });
+    await this.commandOnce('offer:rescind', { cleaning_id: cleaningId }, async () =>
+      (await this.myOfferOn(cleaningId)) ? undefined : { data: null },
+    );
   }
 
   /**
@@ -426,6 +456,74 @@ export class PhreshClient {
     return answer.data;
   }
 
+  /**
+   * A command that changes something, sent until it is answered: see `createOffer`. `applied` reads (over
+   * REST, from whichever node answers) whether the change is already there, and returns it if so.
+   */
+  private async commandOnce<E extends CommandName>(
+    event: E,
+    payload: PayloadOf<E>,
+    applied: () => Promise<{ data: DataOf<E> } | undefined>,
+  ): Promise<DataOf<E>> {
+    const deadline = Date.now() + this.commandRetryWindowMs;
+    // Whether an earlier attempt may have run: an unanswered one, or one whose node lost its database.
+    let uncertain = false;
+    for (let attempt = 1; ; attempt++) {
+      let failure: PhreshError;
+      try {
+        return await this.command(event, payload);
+      } catch (e) {
+        if (!(e instanceof PhreshError)) throw e;
+        if (!isPassing(e) || Date.now() >= deadline) {
+          // After an attempt that may have run, a refusal ("already offered") can be that attempt's own doing.
+          const done = uncertain && !isPassing(e) ? await this.alreadyApplied(applied) : undefined;
+          if (done) return done.data;
+          throw e;
+        }
+        failure = e;
+      }
+      uncertain ||= failure.code !== 'OFFLINE';
+      // A draining node keeps answering 503 until it lets go of the connection: give it time to.
+      await sleep(jittered(Math.min(250 * attempt, 2000)));
+      await this.whenLive(deadline, failure);
+      const done = uncertain ? await this.alreadyApplied(applied) : undefined;
+      if (done) return done.data;
+    }
+  }
+
+  /** Asks `applied`, giving up (as "not known") after the ack timeout or on any error. */
+  private alreadyApplied<T>(applied: () => Promise<T | undefined>): Promise<T | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), this.ackTimeoutMs);
+      applied().then(
+        (found) => (clearTimeout(timer), resolve(found)),
+        () => (clearTimeout(timer), resolve(undefined)),
+      );
+    });
+  }
+
+  /** Resolves once the client is live again, or throws `failure` at `deadline` (or if the client stops). */
+  private whenLive(deadline: number, failure: PhreshError): Promise<void> {
+    if (this.state === 'live' && this.connection?.connected) return Promise.resolve();
+    if (this.stopped) return Promise.reject(failure);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(failure);
+      }, deadline - Date.now());
+      const waiter = {
+        resolve: () => (clearTimeout(timer), resolve()),
+        reject: () => (clearTimeout(timer), reject(failure)),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** The caller's offer on a cleaning as the server has it now, if there is one. */
+  private async myOfferOn(cleaningId: number): Promise<OfferPublic | undefined> {
+    return (await this.rest.myOffers()).find((o) => o.cleaning_id === cleaningId);
+  }
+
   /** For reads the client makes by itself: waits and tries again when the server says "too many". */
   private async commandRetrying<E extends CommandName>(event: E, payload: PayloadOf<E>): Promise<DataOf<E>> {
     for (let attempt = 1; ; attempt++) {
@@ -451,6 +549,7 @@ export class PhreshClient {
       tryAllTransports: true,
       reconnectionDelay: this.reconnectDelayMs,
       reconnectionDelayMax: this.reconnectDelayMaxMs,
+      randomizationFactor: RECONNECT_JITTER,
       auth: (cb) => cb({ token: this.token }),
     });
     socket.on('connect', () => void this.onConnect(socket));
@@ -760,6 +859,17 @@ export class PhreshClient {
     }
   }
 }
+
+/** A failure that goes away by itself: no connection, no answer, or a node that is stopping or lost its database. */
+function isPassing(e: PhreshError): boolean {
+  return e.code === 'OFFLINE' || e.code === 'TIMEOUT' || e.status === 503;
+}
+
+function jittered(ms: number): number {
+  return ms * (1 - RECONNECT_JITTER + Math.random() * 2 * RECONNECT_JITTER);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function newestFirst(a: OfferPublic, b: OfferPublic): number {
   return b.created_at.localeCompare(a.created_at) || b.user_id - a.user_id;
