@@ -1,12 +1,12 @@
 // The shipped deploy/nginx.conf in front of three nodes: clients on both transports reach the nodes through
 // it, a node killed with SIGKILL sends its clients through nginx to the others, where they resync with
-// nothing lost or twice.
+// nothing lost or twice, and REST behind nginx keys its per-IP limit on each client's own address.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCleaning, makeUser, makeUsers } from '../helpers/api.ts';
 import { startChurn } from '../helpers/churn.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { agentFrom, canRunNginx, startNginx, type Nginx } from '../helpers/nginx.ts';
+import { agentFrom, canRunNginx, requestFrom, startNginx, type Nginx } from '../helpers/nginx.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/process.ts';
 import { recordFigures } from '../helpers/reliability-figures.ts';
 import { TEST_SECRET, testEnv } from '../helpers/server.ts';
@@ -117,5 +117,22 @@ describe.runIf(canRunNginx)('behind nginx', () => {
     expect(duplicates).toBe(0);
     expect(extra).toBe(0);
     for (const c of everyone) c.close();
+  });
+
+  it('passes each client’s own address to REST, so the per-IP login limit counts each client apart', async () => {
+    const login = (address: string, headers: Record<string, string> = {}) =>
+      requestFrom(address, 'POST', `${nginx.url}/api/users/login/token/`, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({
+          username: `nobody-${randomBytes(4).toString('hex')}@example.io`,
+          password: 'wrong-password',
+        }).toString(),
+      }).then((r) => r.status);
+    const first: number[] = [];
+    for (let i = 0; i < 4; i++) first.push(await login('127.0.0.200'));
+    expect(first).toEqual([401, 401, 401, 429]);
+    // A forwarded address the client made up does not get it a fresh count: nginx replaces the header.
+    expect(await login('127.0.0.200', { 'x-forwarded-for': '203.0.113.9' })).toBe(429);
+    expect(await login('127.0.0.201')).toBe(401);
   });
 });
