@@ -483,6 +483,8 @@ export class PhreshClient {
         failure = e;
       }
       uncertain ||= failure.code !== 'OFFLINE';
+      // Disconnected on purpose: nothing will bring the connection back.
+      if (this.stopped) throw failure;
       // A draining node keeps answering 503 until it lets go of the connection: give it time to.
       await sleep(jittered(Math.min(250 * attempt, 2000)));
       await this.whenLive(deadline, failure);
