@@ -262,7 +262,8 @@ export class PhreshClient {
    * This and the other commands that change something (`acceptOffer`, `cancelOffer`, `rescindOffer`) ride out
    * a node that stops: when the node refuses the command with 503 (it is draining for a restart, or lost its
    * database), or never answers it (it died), the client waits until it is live again, on another node, and
-   * sends the command again. A command that got no answer may have committed before the node went away, so
+   * sends the command again. A command tried while the client is offline still fails at once with `OFFLINE`:
+   * nothing was sent, and the app can say so. A command that got no answer may have committed before the node went away, so
    * before sending it again the client reads whether its change is already there, and if so resolves with it:
    * an accept that went through is reported as done, never sent a second time to fail or to act twice.
    */
@@ -468,27 +469,27 @@ export class PhreshClient {
     const deadline = Date.now() + this.commandRetryWindowMs;
     // Whether an earlier attempt may have run: an unanswered one, or one whose node lost its database.
     let uncertain = false;
+    // A command tried while offline fails at once (nothing was sent, and the app says so); the retries are for
+    // commands a node took and then could not finish answering.
     for (let attempt = 1; ; attempt++) {
       let failure: PhreshError;
       try {
         return await this.command(event, payload);
       } catch (e) {
         if (!(e instanceof PhreshError)) throw e;
-        if (!isPassing(e) || Date.now() >= deadline) {
+        if (!mayPass(e) || Date.now() >= deadline) {
           // After an attempt that may have run, a refusal ("already offered") can be that attempt's own doing.
-          const done = uncertain && !isPassing(e) ? await this.alreadyApplied(applied) : undefined;
+          const done = uncertain && e.code !== 'OFFLINE' ? await this.alreadyApplied(applied) : undefined;
           if (done) return done.data;
           throw e;
         }
         failure = e;
       }
-      uncertain ||= failure.code !== 'OFFLINE';
-      // Disconnected on purpose: nothing will bring the connection back.
-      if (this.stopped) throw failure;
+      uncertain = true;
       // A draining node keeps answering 503 until it lets go of the connection: give it time to.
       await sleep(jittered(Math.min(250 * attempt, 2000)));
       await this.whenLive(deadline, failure);
-      const done = uncertain ? await this.alreadyApplied(applied) : undefined;
+      const done = await this.alreadyApplied(applied);
       if (done) return done.data;
     }
   }
@@ -862,9 +863,9 @@ export class PhreshClient {
   }
 }
 
-/** A failure that goes away by itself: no connection, no answer, or a node that is stopping or lost its database. */
-function isPassing(e: PhreshError): boolean {
-  return e.code === 'OFFLINE' || e.code === 'TIMEOUT' || e.status === 503;
+/** A failure of a command a node took that another node may get past: no answer, or a node that is stopping or lost its database. */
+function mayPass(e: PhreshError): boolean {
+  return e.code === 'TIMEOUT' || e.status === 503;
 }
 
 function jittered(ms: number): number {

@@ -89,21 +89,33 @@ describe.runIf(canRunNginx)('rolling restart behind nginx', () => {
     const outcomes = { ok: 0, refused: 0, failed: 0 };
     const refusals: Record<string, number> = {};
     const failures: string[] = [];
-    const run = async (what: string, command: () => Promise<unknown>) => {
+    let offlineRetries = 0;
+    // As the dashboard does: act only while live, and when a command finds the connection gone before it was
+    // sent (OFFLINE: nothing ran), try it again once live. Everything else is up to the SDK.
+    const run = async (client: PhreshClient, what: string, command: () => Promise<unknown>) => {
       const began = Date.now();
-      try {
-        await command();
-        outcomes.ok++;
-      } catch (e) {
-        // A rule's refusal (a race with another user's command) is an answer; anything else is a failure.
-        if (e instanceof PhreshError && e.status >= 400 && e.status < 500 && e.status !== 408) {
-          outcomes.refused++;
-          refusals[`${what} ${e.code}`] = (refusals[`${what} ${e.code}`] ?? 0) + 1;
-        } else {
-          outcomes.failed++;
-          failures.push(
-            `${what} after ${Date.now() - began} ms: ${e instanceof Error ? e.message : String(e)}`,
-          );
+      for (;;) {
+        await until(async () => client.connectionState === 'live', 120_000, 'live again');
+        try {
+          await command();
+          outcomes.ok++;
+          return;
+        } catch (e) {
+          if (e instanceof PhreshError && e.code === 'OFFLINE') {
+            offlineRetries++;
+            continue;
+          }
+          // A rule's refusal (a race with another user's command) is an answer; anything else is a failure.
+          if (e instanceof PhreshError && e.status >= 400 && e.status < 500 && e.status !== 408) {
+            outcomes.refused++;
+            refusals[`${what} ${e.code}`] = (refusals[`${what} ${e.code}`] ?? 0) + 1;
+          } else {
+            outcomes.failed++;
+            failures.push(
+              `${what} after ${Date.now() - began} ms: ${e instanceof Error ? e.message : String(e)}`,
+            );
+          }
+          return;
         }
       }
     };
@@ -116,18 +128,18 @@ describe.runIf(canRunNginx)('rolling restart behind nginx', () => {
         const id = pick(cleaningIds)!;
         const status = mine.get(id);
         if (status === undefined) {
-          await run('offer:create', async () => {
+          await run(client, 'offer:create', async () => {
             await client.createOffer(id);
             mine.set(id, 'pending');
           });
         } else if (status === 'pending' && i % 3 === 0) {
-          await run('offer:rescind', async () => {
+          await run(client, 'offer:rescind', async () => {
             await client.rescindOffer(id);
             mine.delete(id);
           });
         } else {
           const offer = (await client.rest.myOffers().catch(() => [])).find((o) => o.cleaning_id === id);
-          if (offer?.status === 'accepted') await run('offer:cancel', () => client.cancelOffer(id));
+          if (offer?.status === 'accepted') await run(client, 'offer:cancel', () => client.cancelOffer(id));
           if (offer?.status !== 'pending') mine.set(id, 'accepted');
         }
         await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
@@ -139,7 +151,9 @@ describe.runIf(canRunNginx)('rolling restart behind nginx', () => {
         const offers = client.offers(id);
         const pending = offers.filter((o) => o.status === 'pending');
         if (!offers.some((o) => o.status === 'accepted') && pending.length > 0) {
-          await run('offer:accept', () => client.acceptOffer(id, usernameOf.get(pick(pending)!.user_id)!));
+          await run(client, 'offer:accept', () =>
+            client.acceptOffer(id, usernameOf.get(pick(pending)!.user_id)!),
+          );
         }
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
@@ -178,6 +192,7 @@ describe.runIf(canRunNginx)('rolling restart behind nginx', () => {
       clients: owners.length + cleaners.length,
       commands: outcomes,
       refusals,
+      offlineRetries,
       restartMs: restarts,
       eventsLost: lost,
       duplicatesDelivered: duplicates,
