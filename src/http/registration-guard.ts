@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../realtime/redis.ts';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -31,7 +31,11 @@ const memoryLimiter = (limits: Limits, keyPrefix: string) =>
   new RateLimiterMemory({ keyPrefix, points: limits.perIp, duration: limits.windowSeconds });
 
 /** Shared by every node through Redis (one key per IP), counting in memory per node while Redis is away. */
-export function redisRegistrationGuard(redis: Redis, limits: Limits, prefix: string): RegistrationGuard {
+export function redisRegistrationGuard(
+  redis: RedisClient,
+  limits: Limits,
+  prefix: string,
+): RegistrationGuard {
   const keyPrefix = `${prefix}:register:ip`;
   return guardWith(
     new RateLimiterRedis({
