@@ -51,8 +51,21 @@ export default async function setup(project: TestProject) {
       `CI needs PostgreSQL (${hasPg ? 'ok' : `unreachable at ${PG_ADMIN_URL}`}) and Redis (${hasRedis ? 'ok' : `unreachable at ${REDIS_URL}`})`,
     );
   }
-  if (!hasPg) console.warn('[tests] PostgreSQL is not reachable: running on embedded PGlite');
-  if (!hasRedis) console.warn('[tests] Redis is not reachable: multi-node tests will fail');
+  if (!hasPg)
+    console.warn(`[tests] PostgreSQL is not reachable at ${PG_ADMIN_URL}: running on embedded PGlite`);
+  if (!hasRedis)
+    console.warn(`[tests] Redis is not reachable at ${REDIS_URL}: skipping the multi-node suites`);
   project.provide('pgAdminUrl', hasPg ? PG_ADMIN_URL : null);
   project.provide('redisUrl', hasRedis ? REDIS_URL : null);
+  // Said again after the summary, on a line of its own, so that a green run without them is not mistaken
+  // for a full one.
+  return () => {
+    if (!hasRedis)
+      console.warn('[tests] ran without Redis: the multi-node suites were skipped (CI runs them)');
+    if (!hasPg) {
+      console.warn(
+        '[tests] ran without PostgreSQL: on embedded PGlite, the PostgreSQL-only and multi-node suites skipped (CI runs them)',
+      );
+    }
+  };
 }
