@@ -28,7 +28,8 @@ import { connectRedis, type RedisClients } from './realtime/redis.ts';
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-const DASHBOARD_DIR = fileURLToPath(new URL('../client/dashboard/dist', import.meta.url));
+/** The built dashboard, served at `/` when present (`npm run build`). */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../client/dashboard/dist', import.meta.url));
 
 /** A running instance: tests start as many as they like (port 0); only main.ts listens on the configured port. */
 export type App = {
@@ -52,7 +53,7 @@ export type AppOptions = { logger?: Logger };
 
 /** Builds the whole server without side effects beyond opening its database and Redis connections. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const orm = await openOrm(config, { logger });
   const redis: RedisClients | undefined = config.redisUrl
     ? await connectRedis({ url: config.redisUrl }, logger)

@@ -93,6 +93,7 @@ const envSchema = z.object({
     .max(60 * 24 * 365)
     .default(60 * 24 * 7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: trustProxySchema.default(false),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
@@ -141,6 +142,8 @@ export type Config = Readonly<{
   secretKey: string;
   accessTokenExpireMinutes: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** `auto` (the default) means readable lines on a terminal and JSON lines anywhere else. */
+  logFormat: 'json' | 'pretty';
   /** Origins allowed by CORS (REST and socket.io). Empty means same-origin only. */
   corsOrigins: readonly string[];
   /**
@@ -192,7 +195,10 @@ function embeddedSecret(dataDir: string): string {
 }
 
 /** Parses the environment; every bad variable is reported at once, in one line. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  stdoutIsTerminal = process.stdout.isTTY === true,
+): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
@@ -229,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey,
     accessTokenExpireMinutes: e.ACCESS_TOKEN_EXPIRE_MINUTES,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT === 'auto' ? (stdoutIsTerminal ? 'pretty' : 'json') : e.LOG_FORMAT,
     corsOrigins: Object.freeze(
       e.CORS_ORIGINS.split(',')
         .map((o) => o.trim())

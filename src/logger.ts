@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 /** Keys whose values never reach the log, wherever they appear in a logged object. */
 const REDACTED = [
@@ -49,8 +50,27 @@ function serializeError(err: unknown): unknown {
   return withoutRowData(err instanceof Error ? pino.stdSerializers.err(err) : err);
 }
 
-/** Structured JSON logs on stdout (or `destination`, for tests that read them). */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** `json`: one JSON object per line, for log shippers; `pretty`: short coloured lines, for a person. */
+export type LogFormat = 'json' | 'pretty';
+
+/** Log lines for a person at a terminal: time, level and message; the fields only where they add something. */
+function prettyStream(): DestinationStream {
+  return PinoPretty({
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss',
+    // The start-up line says all of these in its message already.
+    ignore: 'pid,hostname,url,nodeId,database,redis,dashboard,docs',
+    singleLine: true,
+    sync: true,
+  });
+}
+
+/** Structured logs on stdout (or `destination`, for tests that read them): JSON, or readable lines. */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
   return pino(
     {
       level,
@@ -65,7 +85,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    destination ?? (format === 'pretty' ? prettyStream() : undefined),
   );
 }
 

@@ -1,6 +1,8 @@
 // The process entry point: the only place that reads the real environment, listens, and handles signals.
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
-import { createApp, type App } from './app.ts';
+import { createApp, DASHBOARD_DIR, type App } from './app.ts';
 
 let config;
 try {
@@ -24,6 +26,11 @@ try {
   console.error(`could not start: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 }
+const dataAt = relative(process.cwd(), config.dataDir);
+const database = config.databaseUrl
+  ? 'data in PostgreSQL'
+  : `data in ${dataAt.startsWith('..') || isAbsolute(dataAt) ? config.dataDir : `./${dataAt}`}`;
+const dashboard = existsSync(DASHBOARD_DIR) ? 'dashboard at /' : 'no dashboard (run npm run build)';
 app.logger.info(
   {
     url,
@@ -32,7 +39,8 @@ app.logger.info(
     redis: config.redisUrl ? 'on' : config.redisClusterNodes.length > 0 ? 'cluster' : 'off (single node)',
     metrics: app.metricsUrl() ? `${app.metricsUrl()}/metrics` : 'off',
   },
-  `Phresh Live listening on ${url}`,
+  `Phresh Live on ${url}, ${dashboard}, API docs at /docs, ${database}` +
+    (config.redisUrl ? ', Redis on' : ''),
 );
 
 let stopping = false;

@@ -160,7 +160,7 @@ async function startListening(
     for (const line of readFileSync(logFile, 'utf8').split('\n')) {
       try {
         const parsed = JSON.parse(line) as { url?: string; msg?: string };
-        if (parsed.url && parsed.msg?.includes('listening')) url = parsed.url;
+        if (parsed.url && /listening|^Phresh Live on /.test(parsed.msg ?? '')) url = parsed.url;
       } catch {
         // not JSON
       }

@@ -16,7 +16,7 @@ export type ServerProcess = {
   exited: Promise<number | null>;
 };
 
-/** Starts `node src/main.ts` with exactly `env` (plus PATH/HOME) and waits for its "listening" line. */
+/** Starts `node src/main.ts` with exactly `env` (plus PATH/HOME) and waits for its "Phresh Live on <url>" line. */
 export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
@@ -42,7 +42,7 @@ export async function startServerProcess(
         lines.push(line);
         try {
           const parsed = JSON.parse(line) as { url?: string; msg?: string };
-          if (parsed.url && parsed.msg?.includes('listening')) {
+          if (parsed.url && parsed.msg?.startsWith('Phresh Live on ')) {
             clearTimeout(timer);
             resolve(parsed.url);
           }
