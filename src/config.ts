@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
@@ -116,6 +117,9 @@ const envSchema = z.object({
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
+/** The name of every environment variable the server reads (`.env.example` lists each with its default). */
+export const SETTING_NAMES = Object.freeze(Object.keys(envSchema.shape));
+
 /** Everything the server reads from its environment, validated once at start. */
 export type Config = Readonly<{
   port: number;
@@ -192,6 +196,15 @@ function embeddedSecret(dataDir: string): string {
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   return secret;
+}
+
+/**
+ * The environment, completed by a `.env` file in the working directory if there is one (`cp .env.example .env`).
+ * A variable set in the real environment wins over the file.
+ */
+export function withDotEnv(env: NodeJS.ProcessEnv, file = '.env'): NodeJS.ProcessEnv {
+  if (!existsSync(file)) return env;
+  return { ...parseEnv(readFileSync(file, 'utf8')), ...env };
 }
 
 /** Parses the environment; every bad variable is reported at once, in one line. */

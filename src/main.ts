@@ -1,12 +1,12 @@
 // The process entry point: the only place that reads the real environment, listens, and handles signals.
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, withDotEnv } from './config.ts';
 import { createApp, DASHBOARD_DIR, type App } from './app.ts';
 
 let config;
 try {
-  config = loadConfig();
+  config = loadConfig(withDotEnv(process.env));
 } catch (e) {
   if (e instanceof ConfigError) {
     console.error(e.message);
