@@ -59,7 +59,7 @@ function prettyStream(): DestinationStream {
     colorize: process.stdout.isTTY === true,
     translateTime: 'SYS:HH:MM:ss',
     // The start-up line says all of these in its message already.
-    ignore: 'pid,hostname,url,nodeId,database,redis,dashboard,docs',
+    ignore: 'pid,hostname,url,nodeId,runtime,database,redis',
     singleLine: true,
     sync: true,
   });

@@ -35,6 +35,7 @@ app.logger.info(
   {
     url,
     nodeId: config.nodeId,
+    runtime: `node ${process.version}`,
     database: config.databaseUrl ? 'postgresql' : `pglite (${config.dataDir})`,
     redis: config.redisUrl ? 'on' : config.redisClusterNodes.length > 0 ? 'cluster' : 'off (single node)',
     metrics: app.metricsUrl() ? `${app.metricsUrl()}/metrics` : 'off',
