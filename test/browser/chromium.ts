@@ -77,21 +77,27 @@ function packagedChromium(): { executablePath: string; env: Record<string, strin
  * installed, else the one shipped in the `@sparticuz/chromium` npm package. It never skips: a browser that
  * cannot start fails the suite with the reason.
  */
-export function chromiumExecutable(): { executablePath: string; env?: Record<string, string> } {
-  const configured = process.env.CHROMIUM_PATH;
+export function chromiumExecutable(
+  lookup: { configured?: string | undefined; system?: string | undefined } = {
+    configured: process.env.CHROMIUM_PATH,
+    system: process.env.SYSTEM_CHROMIUM ?? SYSTEM_CHROMIUM,
+  },
+): { executablePath: string; env?: Record<string, string> } {
+  const { configured, system } = lookup;
   if (configured) {
     if (!existsSync(configured))
       throw new Error(`CHROMIUM_PATH points at ${configured}, which does not exist`);
     return { executablePath: configured };
   }
-  const system = process.env.SYSTEM_CHROMIUM ?? SYSTEM_CHROMIUM;
   if (system && existsSync(system)) return { executablePath: system };
   return packagedChromium();
 }
 
 /** Chromium, headless and quiet: no network of its own, no first-run UI, no sandbox (tests run as root). */
-export async function launchChromium(): Promise<Browser> {
-  const { executablePath, env } = chromiumExecutable();
+export async function launchChromium(
+  executable: ReturnType<typeof chromiumExecutable> = chromiumExecutable(),
+): Promise<Browser> {
+  const { executablePath, env } = executable;
   return chromium.launch({
     executablePath,
     ...(env ? { env: { ...process.env, ...env } as Record<string, string> } : {}),
