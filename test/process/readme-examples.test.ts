@@ -161,7 +161,7 @@ describe('the packed SDK', () => {
     );
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     expect(() => execFileSync(process.execPath, [tsc, '-p', scratch], { encoding: 'utf8' })).not.toThrow();
-  });
+  }, 180_000);
 
   for (const [label, node] of [
     ["the machine's own Node.js", machineNode()],
