@@ -16,10 +16,13 @@ export type ServerProcess = {
   exited: Promise<number | null>;
 };
 
-/** Starts `node src/main.ts` with exactly `env` (plus PATH/HOME) and waits for its "Phresh Live on <url>" line. */
+/**
+ * Starts `node src/main.ts` with exactly `env` (plus PATH/HOME) and waits for its "Phresh Live on <url>" line.
+ * PGlite alone may take half a minute to start on a loaded machine, so the wait stays just under the hook timeout.
+ */
 export async function startServerProcess(
   env: Record<string, string>,
-  timeoutMs = 30_000,
+  timeoutMs = 55_000,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: ROOT,
