@@ -67,6 +67,7 @@ describe('.env.example', () => {
       'DATABASE_URL',
       'REDIS_URL',
       'SECRET_KEY',
+      'METRICS_PORT',
       'NODE_ID',
       'FAULT_KILL_AFTER_COMMIT',
     ]);
