@@ -59,7 +59,7 @@ function prettyStream(): DestinationStream {
     colorize: process.stdout.isTTY === true,
     translateTime: 'SYS:HH:MM:ss',
     // The start-up line says all of these in its message already.
-    ignore: 'pid,hostname,url,nodeId,runtime,database,redis',
+    ignore: 'pid,hostname,url,nodeId,runtime,database,redis,metrics',
     singleLine: true,
     sync: true,
   });

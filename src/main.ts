@@ -41,7 +41,8 @@ app.logger.info(
     metrics: app.metricsUrl() ? `${app.metricsUrl()}/metrics` : 'off',
   },
   `Phresh Live on ${url}, ${dashboard}, API docs at /docs, ${database}` +
-    (config.redisUrl ? ', Redis on' : ''),
+    (config.redisUrl ? ', Redis on' : '') +
+    (app.metricsUrl() ? `, metrics at ${app.metricsUrl()}/metrics` : ''),
 );
 
 let stopping = false;
