@@ -27,6 +27,13 @@ export default defineConfig({
         'test/hardening/auth.test.ts',
         'test/hardening/socket-fuzz.test.ts',
       ],
+      // A newcomer's steps (install, seed, start, the README's own examples with their own clients) do not
+      // depend on the helpers' transports; a second run would only repeat them, and race on the SDK's build.
+      runOnce: [
+        'test/process/first-run.test.ts',
+        'test/process/production-install.test.ts',
+        'test/process/readme-examples.test.ts',
+      ],
     }),
   },
 });

@@ -10,6 +10,8 @@ export function socketTransportProjects(files: {
   include: string[];
   exclude: string[];
   socketSuites: string[];
+  /** Files under `socketSuites` whose clients choose their own transports: they run once. */
+  runOnce?: string[];
 }): TestProjectInlineConfiguration[] {
   return [
     {
@@ -26,7 +28,7 @@ export function socketTransportProjects(files: {
       test: {
         name: 'polling',
         include: files.socketSuites,
-        exclude: files.exclude,
+        exclude: [...files.exclude, ...(files.runOnce ?? [])],
         env: { TEST_SOCKET_TRANSPORTS: 'polling,websocket' },
       },
     },
