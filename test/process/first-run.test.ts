@@ -65,7 +65,9 @@ describe('.env.example', () => {
     // Exactly the settings without a default are commented out, with an example value.
     expect(settings.filter((s) => s.commented).map((s) => s.name)).toEqual([
       'DATABASE_URL',
+      'DATABASE_LISTEN_URL',
       'REDIS_URL',
+      'REDIS_CLUSTER_NODES',
       'SECRET_KEY',
       'METRICS_PORT',
       'NODE_ID',
