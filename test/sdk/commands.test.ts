@@ -117,12 +117,13 @@ describe('commands', () => {
     const refused = await failure(other.evaluate(cleaning.id, cleanerUser!.username, { overall_rating: 1 }));
     expect([refused.status, refused.code]).toEqual([403, 'EVALUATION_FORBIDDEN']);
 
+    // Listening before the command: the completed push can reach the cleaner before the owner's ack.
+    const events = recordEvents(cleaner);
     const evaluation = await owner.evaluate(cleaning.id, cleanerUser!.username, {
       overall_rating: 4,
       comment: 'Thorough',
     });
     expect(evaluation).toMatchObject({ cleaner_id: cleanerUser!.id, overall_rating: 4, comment: 'Thorough' });
-    const events = recordEvents(cleaner);
     await until(
       cleaner,
       () => cleaner.myOffers()[0]?.status === 'completed',
