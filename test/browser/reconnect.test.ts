@@ -42,9 +42,17 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** What a page logged, less the browser's own notes about a WebSocket that could not connect while it was cut off. */
+/**
+ * What a page logged, less the browser's own notes about connections that could not be made while it was cut
+ * off: a WebSocket, and the long-polling requests of the transport fallback.
+ */
 const unexpected = (person: Person) =>
-  person.problems.filter((p) => !/WebSocket connection to .* failed|ERR_INTERNET_DISCONNECTED/.test(p));
+  person.problems.filter(
+    (p) =>
+      !/WebSocket connection to .* failed|ERR_INTERNET_DISCONNECTED|Failed to load resource: net::ERR_CONNECTION_REFUSED/.test(
+        p,
+      ),
+  );
 
 describe('when the connection drops', () => {
   it('shows "reconnecting" while the server is down, then the changes made meanwhile, without a reload', async () => {

@@ -272,7 +272,7 @@ export async function startPrivatePgbouncer(upstream: {
     [
       '[databases]',
       // The server's statement timeouts, which a transaction-mode pooler cannot take at connection start.
-      `* = host=${upstream.host} port=${upstream.port} connect_query='SET statement_timeout = 15000; SET idle_in_transaction_session_timeout = 30000'`,
+      `* = host=${upstream.host} port=${upstream.port} connect_query='SET statement_timeout = 15000; SET lock_timeout = 3000; SET idle_in_transaction_session_timeout = 5000'`,
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
@@ -283,7 +283,7 @@ export async function startPrivatePgbouncer(upstream: {
       'pool_mode = transaction',
       'default_pool_size = 4',
       'max_client_conn = 500',
-      'ignore_startup_parameters = statement_timeout, idle_in_transaction_session_timeout',
+      'ignore_startup_parameters = statement_timeout, lock_timeout, idle_in_transaction_session_timeout',
       `logfile = ${join(dir, 'pgbouncer.log')}`,
       '',
     ].join('\n'),
