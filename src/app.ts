@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Request } from 'express';
 import type { Config } from './config.ts';
 import { openOrm, type Orm, type Em } from './db/orm.ts';
-import type { Deps, NoticeSink } from './domain/context.ts';
+import type { Deps } from './domain/context.ts';
 import { createTokenService } from './domain/tokens.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { memoryLoginGuard, redisLoginGuard, type LoginGuard } from './http/login-guard.ts';
@@ -49,12 +49,20 @@ export type App = {
   close(): Promise<void>;
 };
 
-export type AppOptions = { logger?: Logger };
+export type AppOptions = {
+  logger?: Logger;
+  /** Called right after every transaction commits, before anything else happens (tests inject faults here). */
+  afterCommit?: () => void;
+};
 
 /** Builds the whole server without side effects beyond opening its database and Redis connections. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   const orm = await openOrm(config, { logger });
+  const { afterCommit } = options;
+  // Registered before any fork is made: forks copy the event manager's subscribers.
+  if (afterCommit)
+    orm.em.getEventManager().registerSubscriber({ afterTransactionCommit: () => afterCommit() });
   const redis: RedisClients | undefined = config.redisUrl
     ? await connectRedis({ url: config.redisUrl }, logger)
     : config.redisClusterNodes.length > 0
@@ -73,8 +81,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     else res.writeHead(503).end();
   });
 
-  let notices: NoticeSink = { publish() {} };
-  const depsFor = (em: Em): Deps => ({ em, tokens, notices });
+  const depsFor = (em: Em): Deps => ({ em, tokens });
 
   const realtime = createRealtime({ httpServer, config, logger, orm, redis, tokens, depsFor, metrics });
   metrics.watch({
@@ -93,7 +100,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       };
     },
   });
-  notices = realtime.notices;
   await realtime.start();
 
   const routes: RouteTable = [];

@@ -110,7 +110,6 @@ const envSchema = z.object({
     .min(1024)
     .default(4 * 1024 * 1024),
   SLOW_CONSUMER_MAX_PACKETS: z.coerce.number().int().min(10).default(2000),
-  FAULT_KILL_AFTER_COMMIT: z.string().optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   NODE_ID: z.string().min(1).optional(),
   METRICS_PORT: portSchema.optional(),
@@ -173,7 +172,6 @@ export type Config = Readonly<{
    * Fault injection for the reliability tests only: a socket command of this name kills the process with
    * SIGKILL right after its transaction commits, before it can answer or push anything.
    */
-  faultKillAfterCommit: string | undefined;
   nodeId: string;
   /**
    * Port of the Prometheus `/metrics` listener; undefined means no metrics endpoint at all. It is a listener of
@@ -265,7 +263,6 @@ export function loadConfig(
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     slowConsumerMaxBytes: e.SLOW_CONSUMER_MAX_BYTES,
     slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,
-    faultKillAfterCommit: e.FAULT_KILL_AFTER_COMMIT,
     nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,

@@ -7,7 +7,6 @@ import { openOrm, type Em } from './db/orm.ts';
 import { findUserByEmail, registerUser } from './domain/accounts.ts';
 import { createCleaning } from './domain/cleanings.ts';
 import type { Actor, Deps } from './domain/context.ts';
-import { discardNotices } from './domain/notices.ts';
 import { acceptOffer, cancelOffer, createOffer, rescindOffer } from './domain/offers.ts';
 import { updateOwnProfile } from './domain/profiles.ts';
 import { createTokenService } from './domain/tokens.ts';
@@ -68,7 +67,7 @@ export type SeedResult = { created: boolean; users: typeof DEMO_USERS; password:
 export async function seedDemoData(config: Config): Promise<SeedResult> {
   const orm = await openOrm(config, { logger: createLogger('warn', undefined, config.logFormat) });
   try {
-    const base = { tokens: createTokenService(config.secretKey, 60), notices: discardNotices };
+    const base = { tokens: createTokenService(config.secretKey, 60) };
     // One fork per command, as REST and sockets do: nothing leaks from one unit of work into the next.
     const deps = (): Deps => ({ ...base, em: orm.em.fork() as Em });
     if (await findUserByEmail(deps().em, DEMO_USERS[0].email)) {

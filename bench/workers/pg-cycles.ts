@@ -36,7 +36,7 @@ async function inTransaction(work: (c: pg.PoolClient) => Promise<void>): Promise
 }
 
 /**
- * Appends events and announces them as appendOfferEvents does: one statement that inserts the rows, advances
+ * Appends events and announces them as appendEvents does: one statement that inserts the rows, advances
  * last_seq and calls pg_notify (`combinedAppend`, the server's statements now), or the three statements the
  * server sent before (with the older create and user lookup too), for before/after figures.
  */
@@ -69,7 +69,7 @@ async function append(
          update cleanings set last_seq = $2 where id = $3
        )
        select pg_notify($4, $5)`,
-      [json, lastSeq + events.length, cleaningId, 'phresh_offer_log', payload],
+      [json, lastSeq + events.length, cleaningId, 'phresh_events', payload],
     );
     return;
   }
@@ -84,7 +84,7 @@ async function append(
     values,
   );
   await c.query('update cleanings set last_seq = $1 where id = $2', [lastSeq + events.length, cleaningId]);
-  await c.query('select pg_notify($1, $2)', ['phresh_offer_log', payload]);
+  await c.query('select pg_notify($1, $2)', ['phresh_events', payload]);
 }
 
 async function lock(c: pg.PoolClient, cleaningId: number): Promise<number> {

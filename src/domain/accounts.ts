@@ -2,6 +2,7 @@ import type { AccessToken, LoginInput, RegisterInput, UserPublic } from '../cont
 import { Profile, User } from '../db/entities/index.ts';
 import { violatedConstraint } from '../db/db-errors.ts';
 import type { Em } from '../db/orm.ts';
+import { appendEvents } from '../events/append.ts';
 import type { Deps } from './context.ts';
 import { domainError } from './errors.ts';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.ts';
@@ -81,9 +82,9 @@ export async function deactivateUser(deps: Deps, actor: User, username: string):
     const target = await findUserByUsername(tx, username);
     if (!target) throw domainError('USER_NOT_FOUND');
     target.isActive = false;
+    await appendEvents(tx, { notices: [{ type: 'session:closed', userId: target.id }] });
     return target;
   });
-  deps.notices.publish({ type: 'user:deactivated', userId: user.id });
   const profile = await deps.em.findOne(Profile, { userId: user.id });
   return userPublic(user, profile);
 }

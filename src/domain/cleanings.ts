@@ -10,6 +10,7 @@ import type { Checked } from '../contract/validation.ts';
 import { LockMode } from '@mikro-orm/core';
 import { Cleaning, Offer } from '../db/entities/index.ts';
 import type { Em } from '../db/orm.ts';
+import { appendEvents } from '../events/append.ts';
 import type { Actor, Deps } from './context.ts';
 import { domainError, validationError } from './errors.ts';
 import {
@@ -38,24 +39,25 @@ export async function findCleaningOrFail(em: Em, cleaningId: number, options: { 
   return cleaning;
 }
 
-/** C1: posts a job owned by the caller; the job board hears of it after commit. */
+/** C1: posts a job owned by the caller; the job board hears of it from the log, after commit. */
 export async function createCleaning(
   deps: Deps,
   actor: Actor,
   input: NewCleaningInput,
 ): Promise<CleaningPublic> {
-  const cleaning = await deps.em.transactional(async (tx) =>
-    tx.create(Cleaning, {
+  return deps.em.transactional(async (tx) => {
+    const cleaning = tx.create(Cleaning, {
       owner: actor.id,
       name: input.name,
       description: input.description ?? null,
       price: input.price,
       cleaningType: input.cleaning_type ?? 'spot_clean',
-    }),
-  );
-  const view = cleaningPublic(cleaning, NEW_CLEANING);
-  deps.notices.publish({ type: 'cleaning:created', cleaning: view });
-  return view;
+    });
+    await tx.flush();
+    const view = cleaningPublic(cleaning, NEW_CLEANING);
+    await appendEvents(tx, { notices: [{ type: 'cleaning:created', cleaning: view }] });
+    return view;
+  });
 }
 
 /** C2: the caller's own cleanings, newest first. */
@@ -88,7 +90,7 @@ export async function updateCleaning(
   cleaningId: number,
   body: Checked<CleaningUpdateInput>,
 ): Promise<CleaningPublic> {
-  const cleaning = await deps.em.transactional(async (tx) => {
+  return deps.em.transactional(async (tx) => {
     const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
     if (!cleaning.isOwnedBy(actor.id)) throw domainError('CLEANING_FORBIDDEN');
     // Offers change a standing only under this same row lock, so it holds until commit.
@@ -103,26 +105,27 @@ export async function updateCleaning(
       price: input.price,
       cleaningType: input.cleaning_type,
     });
-    return { cleaning, changed, standing };
+    const view = cleaningPublic(cleaning, standing);
+    if (changed) await appendEvents(tx, { notices: [{ type: 'cleaning:updated', cleaning: view }] });
+    return view;
   });
-  const view = cleaningPublic(cleaning.cleaning, cleaning.standing);
-  if (cleaning.changed) deps.notices.publish({ type: 'cleaning:updated', cleaning: view });
-  return view;
 }
 
 /** C5: the owner deletes their job, with its offers and offer log; answers the deleted id. */
 export async function deleteCleaning(deps: Deps, actor: Actor, cleaningId: number): Promise<number> {
-  const { offererIds, ownerId } = await deps.em.transactional(async (tx) => {
+  return deps.em.transactional(async (tx) => {
     const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
     if (!cleaning.isOwnedBy(actor.id)) throw domainError('CLEANING_FORBIDDEN');
     const offers = await tx.find(Offer, { cleaningId }, { fields: ['userId', 'status'] });
     // The evaluation's foreign key refuses this too; checking first gives the clear 400.
     if (offers.some((o) => o.status === 'completed')) throw domainError('COMPLETED_CLEANING_LOCKED');
     tx.remove(cleaning);
-    return { offererIds: offers.map((o) => o.userId), ownerId: cleaning.owner };
+    const offererIds = offers.map((o) => o.userId);
+    await appendEvents(tx, {
+      notices: [{ type: 'cleaning:deleted', cleaningId, ownerId: cleaning.owner, offererIds }],
+    });
+    return cleaningId;
   });
-  deps.notices.publish({ type: 'cleaning:deleted', cleaningId, ownerId, offererIds });
-  return cleaningId;
 }
 
 type FeedRow = Omit<CleaningRow, 'last_seq'> &

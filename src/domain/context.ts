@@ -1,16 +1,11 @@
 import type { Em } from '../db/orm.ts';
 import type { TokenService } from './tokens.ts';
-import type { DomainNotice } from './notices.ts';
 
 /** Who is acting: enough to check permissions without reloading the account. */
 export type Actor = Readonly<{ id: number; username: string }>;
-
-/** Receives notices after their transaction commits; never inside it. */
-export type NoticeSink = { publish(notice: DomainNotice): void };
 
 /** What every use case may use. `em` is the caller's own fork (one per request or socket command). */
 export type Deps = Readonly<{
   em: Em;
   tokens: TokenService;
-  notices: NoticeSink;
 }>;

@@ -62,7 +62,7 @@ export async function evaluateCleaner(
   body: Checked<EvaluationCreate>,
 ): Promise<EvaluationPublic> {
   try {
-    const { evaluation, cleaning, totalOffers } = await inTransaction(deps.em, async (tx) => {
+    return await inTransaction(deps.em, async (tx) => {
       const cleaning = await lockCleaning(tx, cleaningId);
       if (cleaning.owner !== actor.id) throw domainError('EVALUATION_FORBIDDEN');
       const [user] = await tx.execute<{ id: number }[]>(
@@ -106,15 +106,14 @@ export async function evaluateCleaner(
           { offer, status: 'completed' },
           ...stillPending.map((o) => ({ offer: o, status: 'rejected' as const })),
         ],
+        {
+          type: 'cleaning:completed',
+          cleaning: cleaningPublicFromRow(cleaning, { status: 'completed', total_offers: offers.length }),
+        },
         { evaluation },
       );
-      return { evaluation, cleaning, totalOffers: offers.length };
+      return evaluation;
     });
-    deps.notices.publish({
-      type: 'cleaning:completed',
-      cleaning: cleaningPublicFromRow(cleaning, { status: 'completed', total_offers: totalOffers }),
-    });
-    return evaluation;
   } catch (e) {
     // The row lock serialises evaluations of one cleaning; should one slip past anyway, the key refuses it.
     if (violatedConstraint(e) === 'evaluations_pkey')

@@ -1,6 +1,5 @@
-import type { CleaningPublic, OfferEventPublic, OfferEventType, OfferPublic } from '../contract/schemas.ts';
+import type { CleaningPublic, OfferEventPublic, OfferPublic } from '../contract/schemas.ts';
 import { Cleaning, OfferEvent } from '../db/entities/index.ts';
-import { encodeAnnouncement, OFFER_LOG_CHANNEL } from '../db/offer-log-channel.ts';
 import type { Em } from '../db/orm.ts';
 import { IsolationLevel } from '@mikro-orm/core';
 import type { Actor, Deps } from './context.ts';
@@ -8,16 +7,15 @@ import { domainError } from './errors.ts';
 import {
   cleaningPublic,
   offerEventPublic,
+  offerEventPublicFromRow,
   offerPublicFromRow,
+  type OfferEventRow,
   userSummary,
   type OfferRow,
 } from './public-views.ts';
 import { MAX_DB_ID } from '../contract/schemas.ts';
 import { readStanding } from './cleaning-standing.ts';
 import { reputationJoin, reputationOf, type ReputationColumns } from './reputation.ts';
-
-/** One offer's change, about to become a log row. */
-export type OfferChange = { type: OfferEventType; userId: number; offer: OfferPublic | null };
 
 /** Most events one read returns; callers page on with the last seq they got. */
 export const MAX_EVENTS_PER_READ = 5000;
@@ -37,47 +35,6 @@ function countWithinBytes(events: readonly unknown[], maxBytes: number): number 
     if (bytes > maxBytes) return Math.max(1, i);
   }
   return events.length;
-}
-
-/**
- * Appends one event per change to the cleaning's log, inside the caller's transaction, and announces them
- * with NOTIFY, which PostgreSQL delivers to every node only if and when the transaction commits.
- * The caller must hold the cleaning's row lock: that is what keeps seq gapless and in commit order.
- *
- * This is every command's hot path, so it is one statement (rows, last_seq and NOTIFY together) and the
- * events are serialised once, for both the rows and the announcement. `cleaning` is the position read under
- * the lock; it is not advanced here (an entity passed in would otherwise be written again by its unit of work).
- */
-export async function appendOfferEvents(
-  tx: Em,
-  cleaning: Pick<Cleaning, 'id' | 'lastSeq'>,
-  changes: OfferChange[],
-): Promise<OfferEventPublic[]> {
-  if (changes.length === 0) return [];
-  const at = new Date().toISOString();
-  let seq = cleaning.lastSeq;
-  const events: OfferEventPublic[] = changes.map((c) => ({
-    cleaning_id: cleaning.id,
-    seq: ++seq,
-    type: c.type,
-    user_id: c.userId,
-    offer: c.offer,
-    at,
-  }));
-  const json = JSON.stringify(events);
-  await tx.execute(
-    `with appended as (
-       insert into offer_events (cleaning_id, seq, type, user_id, offer, at)
-       select e.cleaning_id, e.seq, e.type, e.user_id, e.offer, e.at
-         from jsonb_to_recordset(?::jsonb)
-           as e(cleaning_id integer, seq bigint, type text, user_id integer, offer jsonb, at timestamptz)
-     ), advanced as (
-       update cleanings set last_seq = ? where id = ?
-     )
-     select pg_notify(?, ?)`,
-    [json, seq, cleaning.id, OFFER_LOG_CHANNEL, encodeAnnouncement(cleaning.id, events, json)],
-  );
-  return events;
 }
 
 /** Who may read a cleaning's log, and how much of it. */
@@ -133,11 +90,6 @@ export async function readLogAccess(
   cleaningId: number,
 ): Promise<LogAccess> {
   return (await readLogHead(deps.em, actor, cleaningId)).access;
-}
-
-/** True when `access` may see `event`: the owner sees all, an offerer only their own offer's. */
-export function canSee(access: LogAccess, event: Pick<OfferEventPublic, 'user_id'>): boolean {
-  return access.role === 'owner' || event.user_id === access.userId;
 }
 
 /** A page of one cleaning's log: `seq` is its head when read; `coveredUpTo`, how far the page accounts for. */
@@ -209,7 +161,7 @@ export async function readMissedEvents(
   const rows =
     wanted.length === 0
       ? []
-      : await deps.em.execute<EventRow[]>(
+      : await deps.em.execute<OfferEventRow[]>(
           `select e.cleaning_id, e.seq, e.type, e.user_id, e.offer, e.at
              from unnest(?::int[], ?::bigint[], ?::bigint[], ?::int[]) with ordinality
                   as q(cleaning_id, since, up_to, only_user_id, position)
@@ -230,7 +182,7 @@ export async function readMissedEvents(
             limit + 1,
           ],
         );
-  const read = rows.slice(0, limit).map(eventFromRow);
+  const read = rows.slice(0, limit).map(offerEventPublicFromRow);
   const events = read.slice(0, countWithinBytes(read, MAX_BYTES_PER_READ));
   const more = rows.length > events.length;
   // Cut short, the answer covers the cursors before the cut, the cut one up to its last event, and none after.
@@ -325,64 +277,4 @@ export async function readOffersWithOfferers(
       ...reputationOf(r),
     },
   }));
-}
-
-type EventRow = {
-  cleaning_id: number;
-  seq: string | number;
-  type: OfferEventPublic['type'];
-  user_id: number;
-  offer: OfferPublic | string | null;
-  at: Date | string;
-};
-
-function eventFromRow(r: EventRow): OfferEventPublic {
-  return {
-    cleaning_id: r.cleaning_id,
-    seq: Number(r.seq),
-    type: r.type,
-    user_id: r.user_id,
-    offer: typeof r.offer === 'string' ? (JSON.parse(r.offer) as OfferPublic) : r.offer,
-    at: new Date(r.at).toISOString(),
-  };
-}
-
-/**
- * Every event of a cleaning with seq in [fromSeq, toSeq], in order (for delivery, not for a caller). Every node
- * reads a big accept's events back through here, so the rows are mapped straight to the wire shape.
- */
-export async function readEventRange(
-  em: Em,
-  cleaningId: number,
-  fromSeq: number,
-  toSeq: number,
-): Promise<OfferEventPublic[]> {
-  const rows = await em.execute<EventRow[]>(
-    `select cleaning_id, seq, type, user_id, offer, at from offer_events
-      where cleaning_id = ? and seq >= ? and seq <= ? order by seq`,
-    [cleaningId, fromSeq, toSeq],
-  );
-  return rows.map(eventFromRow);
-}
-
-/** Where a read of the whole log stopped: the next page starts after this event. */
-export type LogPosition = { cleaningId: number; seq: number };
-
-/**
- * One page of the events recorded since `at`, by cleaning and seq, after `after` (for a node catching up after
- * a lost connection). A page shorter than `limit` is the last.
- */
-export async function readEventsSince(
-  em: Em,
-  at: Date,
-  after: LogPosition = { cleaningId: 0, seq: 0 },
-  limit = 10_000,
-): Promise<OfferEventPublic[]> {
-  const rows = await em.execute<EventRow[]>(
-    `select cleaning_id, seq, type, user_id, offer, at from offer_events
-      where at >= ? and (cleaning_id, seq) > (?, ?)
-      order by cleaning_id, seq limit ?`,
-    [at, after.cleaningId, after.seq, limit],
-  );
-  return rows.map(eventFromRow);
 }

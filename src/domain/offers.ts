@@ -14,7 +14,9 @@ import type { Actor, Deps } from './context.ts';
 import { domainError } from './errors.ts';
 import { findUserByUsername } from './accounts.ts';
 import { findCleaningOrFail } from './cleanings.ts';
-import { appendOfferEvents, readOffersWithOfferers, type OfferChange } from './offer-log.ts';
+import { appendEvents, type OfferChange } from '../events/append.ts';
+import type { Notice } from '../events/notices.ts';
+import { readOffersWithOfferers } from './offer-log.ts';
 import { standingJoin, standingOf, type StandingColumns } from './cleaning-standing.ts';
 import {
   cleaningPublicFromRow,
@@ -96,13 +98,14 @@ const logPosition = (cleaning: CleaningRow) => ({ id: cleaning.id, lastSeq: Numb
 
 /**
  * Moves offers of the locked cleaning to new statuses, stamped alike, and logs one event per offer (each
- * status it moves to is also its event's type). Returns the view of the first, the one the command is about;
- * `firstExtras` are added to that view and to its event.
+ * status it moves to is also its event's type), with the job board's `notice`. Returns the view of the
+ * first, the one the command is about; `firstExtras` are added to that view and to its event.
  */
 export async function moveOffers(
   tx: Em,
   cleaning: CleaningRow,
   moves: [{ offer: OfferRow; status: MovedTo }, ...{ offer: OfferRow; status: MovedTo }[]],
+  notice: Notice,
   firstExtras: Pick<OfferPublic, 'evaluation'> = {},
 ): Promise<OfferPublic> {
   const now = new Date().toISOString();
@@ -119,7 +122,7 @@ export async function moveOffers(
     userId: m.offer.user_id,
     offer: views[i]!,
   }));
-  await appendOfferEvents(tx, logPosition(cleaning), changes);
+  await appendEvents(tx, { offers: { cleaning: logPosition(cleaning), changes }, notices: [notice] });
   return views[0]!;
 }
 
@@ -146,7 +149,12 @@ export async function createOffer(deps: Deps, actor: Actor, cleaningId: number):
       throw domainError('DUPLICATE_OFFER');
     }
     const view = offerPublicFromRow(row);
-    await appendOfferEvents(tx, logPosition(cleaning), [{ type: 'created', userId: actor.id, offer: view }]);
+    await appendEvents(tx, {
+      offers: {
+        cleaning: logPosition(cleaning),
+        changes: [{ type: 'created', userId: actor.id, offer: view }],
+      },
+    });
     return view;
   });
 }
@@ -188,7 +196,7 @@ export async function acceptOffer(
   cleaningId: number,
   username: string,
 ): Promise<OfferPublic> {
-  const { view, cleaning, totalOffers } = await inTransaction(deps.em, async (tx) => {
+  return inTransaction(deps.em, async (tx) => {
     const cleaning = await lockCleaning(tx, cleaningId);
     if (cleaning.owner !== actor.id) throw domainError('ACCEPT_FORBIDDEN');
     const [user] = await tx.execute<{ id: number }[]>(
@@ -204,22 +212,21 @@ export async function acceptOffer(
     if (offers.some((o) => o.status === 'accepted')) throw domainError('ALREADY_ACCEPTED');
 
     const rejected = offers.filter((o) => o !== offer && o.status === 'pending');
-    const view = await moveOffers(tx, cleaning, [
-      { offer, status: 'accepted' },
-      ...rejected.map((o) => ({ offer: o, status: 'rejected' as const })),
-    ]);
-    return { view, cleaning, totalOffers: offers.length };
+    return moveOffers(
+      tx,
+      cleaning,
+      [{ offer, status: 'accepted' }, ...rejected.map((o) => ({ offer: o, status: 'rejected' as const }))],
+      {
+        type: 'cleaning:assigned',
+        cleaning: cleaningPublicFromRow(cleaning, { status: 'assigned', total_offers: offers.length }),
+      },
+    );
   });
-  deps.notices.publish({
-    type: 'cleaning:assigned',
-    cleaning: cleaningPublicFromRow(cleaning, { status: 'assigned', total_offers: totalOffers }),
-  });
-  return view;
 }
 
 /** O5: the accepted cleaner backs out; every rejected offer goes back to pending in the same transaction. */
 export async function cancelOffer(deps: Deps, actor: Actor, cleaningId: number): Promise<OfferPublic> {
-  const { view, cleaning, totalOffers } = await inTransaction(deps.em, async (tx) => {
+  return inTransaction(deps.em, async (tx) => {
     const cleaning = await lockCleaning(tx, cleaningId);
     const offers = await readOffers(tx, cleaningId);
     const offer = offers.find((o) => o.user_id === actor.id);
@@ -228,17 +235,16 @@ export async function cancelOffer(deps: Deps, actor: Actor, cleaningId: number):
     if (offer.status !== 'accepted') throw domainError('OFFER_NOT_ACCEPTED');
 
     const reopened = offers.filter((o) => o.status === 'rejected');
-    const view = await moveOffers(tx, cleaning, [
-      { offer, status: 'cancelled' },
-      ...reopened.map((o) => ({ offer: o, status: 'pending' as const })),
-    ]);
-    return { view, cleaning, totalOffers: offers.length };
+    return moveOffers(
+      tx,
+      cleaning,
+      [{ offer, status: 'cancelled' }, ...reopened.map((o) => ({ offer: o, status: 'pending' as const }))],
+      {
+        type: 'cleaning:reopened',
+        cleaning: cleaningPublicFromRow(cleaning, { status: 'open', total_offers: offers.length }),
+      },
+    );
   });
-  deps.notices.publish({
-    type: 'cleaning:reopened',
-    cleaning: cleaningPublicFromRow(cleaning, { status: 'open', total_offers: totalOffers }),
-  });
-  return view;
 }
 
 /** O6: the cleaner withdraws a pending offer; the row goes away (the answer is `null`, as in the original). */
@@ -254,9 +260,12 @@ export async function rescindOffer(deps: Deps, actor: Actor, cleaningId: number)
       throw domainError('CLEANING_COMPLETED');
     if (offer.status !== 'pending') throw domainError('RESCIND_NOT_PENDING');
     await tx.execute('delete from offers where cleaning_id = ? and user_id = ?', [cleaningId, actor.id]);
-    await appendOfferEvents(tx, logPosition(cleaning), [
-      { type: 'rescinded', userId: actor.id, offer: null },
-    ]);
+    await appendEvents(tx, {
+      offers: {
+        cleaning: logPosition(cleaning),
+        changes: [{ type: 'rescinded', userId: actor.id, offer: null }],
+      },
+    });
   });
   return null;
 }

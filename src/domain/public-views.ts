@@ -156,6 +156,28 @@ export function cleaningPublicFromRow(
   };
 }
 
+/** An `offer_events` row as delivery and replays read it with plain SQL. */
+export type OfferEventRow = {
+  cleaning_id: number;
+  seq: string | number;
+  type: OfferEventPublic['type'];
+  user_id: number;
+  offer: OfferPublic | string | null;
+  at: Date | string;
+};
+
+/** `offerEventPublic`, from a row. */
+export function offerEventPublicFromRow(r: OfferEventRow): OfferEventPublic {
+  return {
+    cleaning_id: r.cleaning_id,
+    seq: Number(r.seq),
+    type: r.type,
+    user_id: r.user_id,
+    offer: typeof r.offer === 'string' ? (JSON.parse(r.offer) as OfferPublic) : r.offer,
+    at: isoOf(r.at),
+  };
+}
+
 /** `offerPublic`, from a row. */
 export function offerPublicFromRow(r: OfferRow): OfferPublic {
   return {

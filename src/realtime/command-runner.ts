@@ -65,8 +65,6 @@ export function createCommandRunner(options: {
   logger: Logger;
   /** Told of every answered command: its name (`(unknown)` for others), `ok` or the error code, and seconds taken. */
   onAnswered?: (command: string, outcome: string, seconds: number) => void;
-  /** Called once a command's work has committed, before its ack (fault injection hooks in here). */
-  afterCommit?: (command: string) => void;
   commandsPerSecond: number;
 }): CommandRunner {
   let draining = false;
@@ -135,7 +133,6 @@ export function createCommandRunner(options: {
             payload: checked.value,
             afterAck: (fn) => after.push(fn),
           });
-          options.afterCommit?.(name);
           answer(ack, { ok: true, data: data === undefined ? null : data });
         } catch (e) {
           const { error, unexpected } = classifyError(e);

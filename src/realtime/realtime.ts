@@ -5,16 +5,15 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Config } from '../config.ts';
 import { ERROR_CODES } from '../contract/error-codes.ts';
 import { COMMAND_NAMES } from '../contract/socket-events.ts';
-import { postgresOfferLogListener, pgliteOfferLogListener } from '../db/offer-log-listeners.ts';
 import type { Em, Orm } from '../db/orm.ts';
-import type { Deps, NoticeSink } from '../domain/context.ts';
-import { readEventRange, readEventsSince } from '../domain/offer-log.ts';
+import type { Deps } from '../domain/context.ts';
+import { pgliteEventListener, postgresEventListener } from '../events/listeners.ts';
+import { readEventRange, readEventsSince, readNotice, readNoticesSince } from '../events/log-reads.ts';
+import { createEventRelay, type EventRelay } from '../events/relay.ts';
 import type { TokenService } from '../domain/tokens.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { createCommandRunner } from './command-runner.ts';
-import { createNoticePublisher } from './notice-publisher.ts';
-import { createOfferLogRelay, type OfferLogRelay } from './offer-log-relay.ts';
 import { registerOfferHandlers } from './offer-handlers.ts';
 import { registerEvaluationHandlers } from './evaluation-handlers.ts';
 import type { RedisClients } from './redis.ts';
@@ -28,8 +27,7 @@ import { watchSlowConsumers } from './slow-consumers.ts';
 /** The live side of a node. */
 export type Realtime = {
   io: IoServer;
-  relay: OfferLogRelay;
-  notices: NoticeSink;
+  relay: EventRelay;
   /** Every socket command's payload schema, by name: what the server validates with. */
   commandSchemas(): ReadonlyMap<string, z.ZodType>;
   start(): Promise<void>;
@@ -104,16 +102,17 @@ export function createRealtime(options: {
   let draining = false;
   io.engine.use(refuseNewSessionsWhile(() => draining));
 
-  const notices = createNoticePublisher(io);
-  const relay = createOfferLogRelay({
+  const relay = createEventRelay({
     io,
     logger,
     listener: config.databaseListenUrl
-      ? postgresOfferLogListener(config.databaseListenUrl, logger)
-      : pgliteOfferLogListener(orm),
+      ? postgresEventListener(config.databaseListenUrl, logger)
+      : pgliteEventListener(orm),
     reader: {
       range: (cleaningId, from, to) => readEventRange(fork(), cleaningId, from, to),
       since: (at, after) => readEventsSince(fork(), at, after),
+      notice: (id) => readNotice(fork(), id),
+      noticesSince: (at, afterPosition) => readNoticesSince(fork(), at, afterPosition),
     },
     onPushed: (lag) => metrics.relayLag(lag),
   });
@@ -123,11 +122,6 @@ export function createRealtime(options: {
     logger,
     commandsPerSecond: config.socketCommandsPerSecond,
     onAnswered: (command, outcome, seconds) => metrics.socketCommand(command, outcome, seconds),
-    afterCommit: config.faultKillAfterCommit
-      ? (command) => {
-          if (command === config.faultKillAfterCommit) process.kill(process.pid, 'SIGKILL');
-        }
-      : undefined,
   });
 
   authenticateHandshakes(io, {
@@ -162,7 +156,6 @@ export function createRealtime(options: {
   return {
     io,
     relay,
-    notices,
     commandSchemas: () => commands.schemas(),
     start: () => relay.start(),
     async drain(ms) {

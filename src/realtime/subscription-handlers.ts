@@ -10,8 +10,8 @@ import {
   readMissedEvents,
   readVisibleEvents,
 } from '../domain/offer-log.ts';
+import type { EventRelay } from '../events/relay.ts';
 import type { CommandRunner } from './command-runner.ts';
-import type { OfferLogRelay } from './offer-log-relay.ts';
 import { FEED_ROOM, roomForCleaning } from './rooms.ts';
 import { pendingOutput } from './slow-consumers.ts';
 import type { IoSocket } from './socket-types.ts';
@@ -42,7 +42,7 @@ function replayFor(
   deps: Deps,
   actor: Actor,
   socket: IoSocket,
-  relay: OfferLogRelay,
+  relay: EventRelay,
   cleaningId: number,
   since: number,
 ) {
@@ -60,7 +60,7 @@ export function registerSubscriptionHandlers({
   metrics,
 }: {
   commands: CommandRunner;
-  relay: OfferLogRelay;
+  relay: EventRelay;
   metrics?: Pick<Metrics, 'replay'>;
 }): void {
   commands.on('cleaning:subscribe', subscribePayload, async ({ deps, actor, socket, payload, afterAck }) => {

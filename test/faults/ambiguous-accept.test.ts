@@ -6,7 +6,7 @@ import { PhreshClient } from '../../client/sdk/index.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers } from '../helpers/api.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { canRunNginx, startNginx, type Nginx } from '../helpers/nginx.ts';
-import { startServerProcess, type ServerProcess } from '../helpers/process.ts';
+import { armFault, FAULT_NODE, startServerProcess, type ServerProcess } from '../helpers/process.ts';
 import { TEST_SECRET, testEnv } from '../helpers/server.ts';
 import { requirePostgres, requireRedis } from '../helpers/services.ts';
 
@@ -30,9 +30,11 @@ describe.runIf(canRunNginx)('an accept that may have committed', () => {
       REDIS_URL: requireRedis(),
       REDIS_PREFIX: `phresh-accept-${randomBytes(4).toString('hex')}`,
       SECRET_KEY: TEST_SECRET,
-      FAULT_KILL_AFTER_COMMIT: 'offer:accept',
     });
-    nodes.push(await startServerProcess(env), await startServerProcess(env));
+    nodes.push(
+      await startServerProcess(env, undefined, FAULT_NODE),
+      await startServerProcess(env, undefined, FAULT_NODE),
+    );
     nginx = await startNginx(nodes.map((n) => n.url));
 
     const owner = await makeUser(nginx.url);
@@ -42,6 +44,8 @@ describe.runIf(canRunNginx)('an accept that may have committed', () => {
     client = new PhreshClient({ url: nginx.url, ackTimeoutMs: 3000, reconnectDelayMaxMs: 1000 });
     await client.login(owner.email, owner.password);
     await client.connect();
+    // From here on, the next commit on either node kills it: the accept's.
+    await Promise.all(nodes.map(armFault));
 
     const accepted = await client.acceptOffer(cleaning.id, cleaners[1]!.username);
     expect(accepted).toMatchObject({

@@ -1,10 +1,11 @@
 // kill -9 a node under load: its clients move to another node and resync, nothing committed goes missing,
 // and what the dead node committed but never pushed reaches live subscribers through the survivors.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { OfferEventPublic } from '../../src/contract/schemas.ts';
-import { makeCleaning, makeOffers, makeUser, makeUsers } from '../helpers/api.ts';
+import type { CleaningPublic, OfferEventPublic } from '../../src/contract/schemas.ts';
+import { Api, makeCleaning, makeOffers, makeUser, makeUsers } from '../helpers/api.ts';
 import { startChurn } from '../helpers/churn.ts';
 import { startCluster, type Cluster } from '../helpers/cluster.ts';
+import { armFault, FAULT_NODE } from '../helpers/process.ts';
 import { recordFigures } from '../helpers/reliability-figures.ts';
 import { closeAll, command, connect, ok, Recorder } from '../helpers/sockets.ts';
 import { auditClients, TrackedClient } from '../helpers/tracked-client.ts';
@@ -80,7 +81,7 @@ describe('kill -9 a node', () => {
 
   it('pushes, from a surviving node within 2 s, what a node committed just before it died', async () => {
     // Node A kills itself (SIGKILL) right after an accept commits, before it can answer or push.
-    const cluster = await startCluster(2, { FAULT_KILL_AFTER_COMMIT: 'offer:accept' });
+    const cluster = await startCluster(2, {}, { entry: FAULT_NODE });
     clusters.push(cluster);
     const [a, b] = cluster.nodes.map((n) => n.url) as [string, string];
     const owner = await makeUser(b);
@@ -93,8 +94,12 @@ describe('kill -9 a node', () => {
     await ok(watcher, 'cleaning:subscribe', { cleaning_id: cleaning.id });
     const cleanerSockets = await Promise.all(cleaners.map((u) => connect(b, u.token)));
     const cleanerEvents = cleanerSockets.map((s) => new Recorder<OfferEventPublic>(s, 'offer:event'));
+    const boardWatcher = await connect(b, cleaners[0]!.token);
+    const assigned = new Recorder<CleaningPublic>(boardWatcher, 'cleaning:assigned');
+    await ok(boardWatcher, 'feed:subscribe', {});
 
     const commander = await connect(a, owner.token);
+    await armFault(cluster.nodes[0]!);
     const died = cluster.nodes[0]!.exited;
     const sentAt = Date.now();
     const ack = command(
@@ -122,6 +127,7 @@ describe('kill -9 a node', () => {
       await rec.waitFor(1, 2000);
       expect(rec.items.map((e) => e.type)).toEqual([i === 2 ? 'accepted' : 'rejected']);
     }
+    expect((await assigned.waitFor(1, 2000)).map((c) => c.id)).toEqual([cleaning.id]);
     recordFigures('kill-node-right-after-commit', {
       eventsCommittedByDeadNode: 5,
       allPushedWithinMsOfTheCommand: fromCommandMs,
@@ -129,6 +135,39 @@ describe('kill -9 a node', () => {
       eventsLost: 0,
     });
     expect(latencyMs).toBeLessThan(2000);
-    await closeAll(watcher, commander, ...cleanerSockets);
+    await closeAll(watcher, commander, boardWatcher, ...cleanerSockets);
+  });
+
+  it('pushes a job posted on a node that died right after its commit to every job-board watcher elsewhere', async () => {
+    // Node A kills itself right after the new cleaning's transaction commits, before it answers the POST.
+    const cluster = await startCluster(3, {}, { entry: FAULT_NODE });
+    clusters.push(cluster);
+    const [a, b, c] = cluster.nodes.map((n) => n.url) as [string, string, string];
+    const owner = await makeUser(b);
+    const watchers = await Promise.all(
+      [b, b, c, c].map(async (url) => connect(url, (await makeUser(url)).token)),
+    );
+    const boards = watchers.map((w) => new Recorder<CleaningPublic>(w, 'cleaning:created'));
+    for (const w of watchers) await ok(w, 'feed:subscribe', {});
+
+    await armFault(cluster.nodes[0]!);
+    const posted = new Api(a, owner.token)
+      .post('/api/cleanings/', { json: { new_cleaning: { name: 'posted as A died', price: 10 } } })
+      .then(
+        (res) => `answered ${res.status}`,
+        (e: Error) => e.message,
+      );
+    expect(await cluster.nodes[0]!.exited).toBeNull(); // killed by a signal
+    expect(await posted).not.toMatch(/^answered/);
+
+    for (const board of boards) {
+      const [created] = await board.waitFor(1, 5000);
+      expect(created).toMatchObject({ name: 'posted as A died', owner: owner.id });
+    }
+    // Exactly once each: one more job posted on a survivor is the next and only other push.
+    await makeCleaning(owner, { name: 'after' });
+    for (const board of boards)
+      expect((await board.waitFor(2, 5000)).map((x) => x.name)).toEqual(['posted as A died', 'after']);
+    await closeAll(...watchers);
   });
 });

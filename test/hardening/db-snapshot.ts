@@ -1,7 +1,15 @@
 import type { Em } from '../../src/db/orm.ts';
 import type { TestServer } from '../helpers/server.ts';
 
-const TABLES = ['users', 'profiles', 'cleanings', 'offers', 'offer_events', 'evaluations'] as const;
+const TABLES = [
+  'users',
+  'profiles',
+  'cleanings',
+  'offers',
+  'offer_events',
+  'evaluations',
+  'notices',
+] as const;
 
 /** A checksum of every row of every table the API writes: equal snapshots mean no row changed. */
 export async function snapshotRows(server: TestServer): Promise<Record<string, string>> {

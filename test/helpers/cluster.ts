@@ -14,7 +14,11 @@ export type Cluster = {
   close(): Promise<void>;
 };
 
-export async function startCluster(size: number, extraEnv: Record<string, string> = {}): Promise<Cluster> {
+export async function startCluster(
+  size: number,
+  extraEnv: Record<string, string> = {},
+  options: { entry?: string } = {},
+): Promise<Cluster> {
   requirePostgres();
   const redisUrl = requireRedis();
   const db = await createTestDatabase();
@@ -25,11 +29,13 @@ export async function startCluster(size: number, extraEnv: Record<string, string
     ...extraEnv,
   });
   // The first node applies the migrations; the others then find the schema up to date.
-  const first = await startServerProcess({ ...env, NODE_ID: 'node-0' });
+  const first = await startServerProcess({ ...env, NODE_ID: 'node-0' }, undefined, options.entry);
   const nodes = [
     first,
     ...(await Promise.all(
-      Array.from({ length: size - 1 }, (_, i) => startServerProcess({ ...env, NODE_ID: `node-${i + 1}` })),
+      Array.from({ length: size - 1 }, (_, i) =>
+        startServerProcess({ ...env, NODE_ID: `node-${i + 1}` }, undefined, options.entry),
+      ),
     )),
   ];
   return {
@@ -37,7 +43,11 @@ export async function startCluster(size: number, extraEnv: Record<string, string
     db,
     env,
     async addNode() {
-      const node = await startServerProcess({ ...env, NODE_ID: `node-${nodes.length}` });
+      const node = await startServerProcess(
+        { ...env, NODE_ID: `node-${nodes.length}` },
+        undefined,
+        options.entry,
+      );
       nodes.push(node);
       return node;
     },

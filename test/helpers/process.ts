@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { until } from './wait.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -17,14 +18,16 @@ export type ServerProcess = {
 };
 
 /**
- * Starts `node src/main.ts` with exactly `env` (plus PATH/HOME) and waits for its "Phresh Live on <url>" line.
- * PGlite alone may take half a minute to start on a loaded machine, so the wait stays just under the hook timeout.
+ * Starts `node src/main.ts` (or another `entry`, such as the fault node) with exactly `env` (plus PATH/HOME)
+ * and waits for its "Phresh Live on <url>" line. PGlite alone may take half a minute to start on a loaded
+ * machine, so the wait stays just under the hook timeout.
  */
 export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 55_000,
+  entry = 'src/main.ts',
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, [entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,4 +99,13 @@ export function runToFailure(env: Record<string, string>): Promise<{ code: numbe
     child.stderr.on('data', (c) => (output += c));
     child.on('exit', (code) => resolve({ code, output }));
   });
+}
+
+/** The entry of a server node with a fault hook (see fault-node.ts), for `startServerProcess`. */
+export const FAULT_NODE = 'test/helpers/fault-node.ts';
+
+/** Arms a fault node: its next commit kills it. */
+export async function armFault(node: ServerProcess): Promise<void> {
+  node.child.kill('SIGUSR2');
+  await until(async () => node.logs().some((l) => String(l.msg).startsWith('fault armed')), 10_000, 'armed');
 }

@@ -71,7 +71,6 @@ describe('.env.example', () => {
       'SECRET_KEY',
       'METRICS_PORT',
       'NODE_ID',
-      'FAULT_KILL_AFTER_COMMIT',
     ]);
   });
 

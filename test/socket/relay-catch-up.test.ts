@@ -10,12 +10,12 @@ import { Server } from 'socket.io';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OfferEventPublic } from '../../src/contract/schemas.ts';
-import { decodeAnnouncement, OFFER_LOG_CHANNEL } from '../../src/db/offer-log-channel.ts';
-import { postgresOfferLogListener } from '../../src/db/offer-log-listeners.ts';
 import type { Em } from '../../src/db/orm.ts';
-import { readEventRange, readEventsSince } from '../../src/domain/offer-log.ts';
+import { decodeAnnouncement, EVENT_CHANNEL } from '../../src/events/channel.ts';
+import { postgresEventListener } from '../../src/events/listeners.ts';
+import { readEventRange, readEventsSince, readNotice, readNoticesSince } from '../../src/events/log-reads.ts';
+import { createEventRelay, type EventRelay } from '../../src/events/relay.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createOfferLogRelay, type OfferLogRelay } from '../../src/realtime/offer-log-relay.ts';
 import { roomForUser } from '../../src/realtime/rooms.ts';
 import type { IoServer } from '../../src/realtime/socket-types.ts';
 import { makeCleaning, makeUser } from '../helpers/api.ts';
@@ -39,7 +39,7 @@ class CatchUpControl {
 let server: TestServer;
 let http: HttpServer;
 let io: IoServer;
-let relay: OfferLogRelay;
+let relay: EventRelay;
 let relayUrl: string;
 const heard: string[] = [];
 const relayLogs: Record<string, unknown>[] = [];
@@ -65,11 +65,11 @@ beforeAll(async () => {
     }),
   );
   const fork = () => server.app.orm.em.fork() as Em;
-  const listener = postgresOfferLogListener(dbUrl.toString(), logger);
+  const listener = postgresEventListener(dbUrl.toString(), logger);
   http = createServer();
   io = new Server(http) as IoServer;
   io.on('connection', (socket) => void socket.join(roomForUser(Number(socket.handshake.auth.userId))));
-  relay = createOfferLogRelay({
+  relay = createEventRelay({
     io,
     logger,
     listener: {
@@ -91,6 +91,8 @@ beforeAll(async () => {
         }
         return readEventsSince(fork(), at, after);
       },
+      notice: (id) => readNotice(fork(), id),
+      noticesSince: (at, afterPosition) => readNoticesSince(fork(), at, afterPosition),
     },
   });
   await relay.start();
@@ -120,8 +122,13 @@ async function connectAs(userId: number): Promise<ClientSocket> {
   return socket;
 }
 
-const heardAbout = (cleaningId: number) =>
-  heard.some((payload) => decodeAnnouncement(payload)?.cleaningId === cleaningId);
+/** The offer events of `cleaningId` announced on the relay's connection. */
+const offerAnnouncements = (cleaningId: number) =>
+  heard.filter((payload) => {
+    const announcement = decodeAnnouncement(payload);
+    return announcement?.kind === 'offers' && announcement.cleaningId === cleaningId;
+  });
+const heardAbout = (cleaningId: number) => offerAnnouncements(cleaningId).length > 0;
 
 describe.runIf(pgAdminUrl)('the offer log relay after its LISTEN connection drops', () => {
   it('pushes what it missed while deaf before anything it hears anew, and retries a failed read', async () => {
@@ -144,17 +151,14 @@ describe.runIf(pgAdminUrl)('the offer log relay after its LISTEN connection drop
     proxy.refusing = false;
     const held = await listenAnswer;
     expect((await cleaner.api.delete(offers)).status).toBe(200);
-    await until(async () => held.bytes().includes(OFFER_LOG_CHANNEL), 10_000, 'the held announcement');
+    await until(async () => held.bytes().includes(EVENT_CHANNEL), 10_000, 'the held announcement');
     held.release();
 
     // The catch-up read is held by this test while the next offer (seq 3) is heard live.
     await until(async () => catchUp.calls === 1, 10_000, 'the catch-up read');
     expect(heardAbout(cleaning.id)).toBe(true);
     expect((await cleaner.api.post(offers)).status).toBe(201);
-    await until(
-      async () => heard.filter((p) => decodeAnnouncement(p)?.cleaningId === cleaning.id).length === 2,
-      10_000,
-    );
+    await until(async () => offerAnnouncements(cleaning.id).length === 2, 10_000);
     await new Promise((r) => setImmediate(r));
     expect(pushes.items).toEqual([]);
 
@@ -168,7 +172,7 @@ describe.runIf(pgAdminUrl)('the offer log relay after its LISTEN connection drop
       [3, 'created'],
     ]);
     expect(catchUp.calls).toBeGreaterThanOrEqual(2);
-    expect(relayLogs.some((l) => l.msg === 'offer log catch-up failed; retrying')).toBe(true);
+    expect(relayLogs.some((l) => l.msg === 'event log catch-up failed; retrying')).toBe(true);
 
     // Nothing more, and nothing twice, once a later push has come through.
     const again = await makeCleaning(owner);

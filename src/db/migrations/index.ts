@@ -2,6 +2,7 @@ import { AccountsAndCleanings } from './0001-accounts-and-cleanings.ts';
 import { OffersAndEventLog } from './0002-offers-and-event-log.ts';
 import { UserLookupByUsername } from './0003-user-lookup-by-username.ts';
 import { EvaluationsAndCompletion } from './0004-evaluations-and-completion.ts';
+import { NoticeLog } from './0005-notice-log.ts';
 
 /** Every migration, in order. Listed by hand so that PostgreSQL and PGlite run exactly the same ones. */
 export const migrationsList = [
@@ -9,4 +10,5 @@ export const migrationsList = [
   { name: '0002-offers-and-event-log', class: OffersAndEventLog },
   { name: '0003-user-lookup-by-username', class: UserLookupByUsername },
   { name: '0004-evaluations-and-completion', class: EvaluationsAndCompletion },
+  { name: '0005-notice-log', class: NoticeLog },
 ];

@@ -1,11 +1,14 @@
 import pg from 'pg';
 import type { PgliteConnection } from '@mikro-orm/pglite';
+import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
-import type { Orm } from './orm.ts';
-import { OFFER_LOG_CHANNEL } from './offer-log-channel.ts';
+import { EVENT_CHANNEL } from './channel.ts';
 
-/** After a reconnect, `onReconnected` comes before any payload heard on the new connection. */
-type Listener = {
+/**
+ * Hears committed appends (PostgreSQL NOTIFY). After it had to reconnect, it reports since when it was deaf
+ * (`onReconnected`) before it passes on anything heard on the new connection.
+ */
+export type EventListener = {
   start(onPayload: (payload: string) => void, onReconnected: (downSince: Date) => void): Promise<void>;
   stop(): Promise<void>;
 };
@@ -14,7 +17,7 @@ type Listener = {
  * LISTENs on its own connection (a pooled one would lose the subscription) and reconnects by itself;
  * after a reconnect it reports since when it was deaf, so that the relay can read what it missed.
  */
-export function postgresOfferLogListener(url: string, logger: Logger): Listener {
+export function postgresEventListener(url: string, logger: Logger): EventListener {
   let client: pg.Client | undefined;
   let stopped = false;
   let downSince: Date | undefined;
@@ -27,7 +30,7 @@ export function postgresOfferLogListener(url: string, logger: Logger): Listener 
     // until the reconnect was reported, so that the relay reads what it missed before it hears anything new.
     let early: string[] | undefined = [];
     c.on('notification', (msg) => {
-      if (msg.channel !== OFFER_LOG_CHANNEL || !msg.payload) return;
+      if (msg.channel !== EVENT_CHANNEL || !msg.payload) return;
       if (early) early.push(msg.payload);
       else handlers?.onPayload(msg.payload);
     });
@@ -35,7 +38,7 @@ export function postgresOfferLogListener(url: string, logger: Logger): Listener 
       if (client !== c || stopped) return;
       client = undefined;
       downSince ??= new Date();
-      logger.warn({ err: err?.message }, 'offer log listener lost its connection; reconnecting');
+      logger.warn({ err: err?.message }, 'event listener lost its connection; reconnecting');
       c.removeAllListeners('error');
       c.on('error', () => {});
       c.end().catch(() => {});
@@ -44,7 +47,7 @@ export function postgresOfferLogListener(url: string, logger: Logger): Listener 
     c.on('error', lost);
     c.on('end', () => lost());
     await c.connect();
-    await c.query(`LISTEN ${OFFER_LOG_CHANNEL}`);
+    await c.query(`LISTEN ${EVENT_CHANNEL}`);
     client = c;
     if (downSince) {
       const since = downSince;
@@ -80,13 +83,13 @@ export function postgresOfferLogListener(url: string, logger: Logger): Listener 
 }
 
 /** The embedded database runs in this process: its notifications cannot be lost, only unsubscribed. */
-export function pgliteOfferLogListener(orm: Orm): Listener {
+export function pgliteEventListener(orm: Orm): EventListener {
   let unlisten: (() => Promise<void>) | undefined;
   return {
     async start(onPayload) {
       const connection = orm.em.getConnection() as unknown as PgliteConnection;
       const pglite = await connection.getNativeClient();
-      unlisten = await pglite.listen(OFFER_LOG_CHANNEL, onPayload);
+      unlisten = await pglite.listen(EVENT_CHANNEL, onPayload);
     },
     async stop() {
       await unlisten?.().catch(() => {});
