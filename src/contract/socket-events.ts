@@ -29,10 +29,21 @@ export type Ack<T> = (response: AckResponse<T>) => void;
 export type CleaningSnapshot = { cleaning: CleaningPublic; offers: OfferPublic[]; seq: number };
 
 /** `cleaning:subscribe` with `since`: the visible events after it, in order; `more` means call again from the last. */
-export type EventsSince = { events: OfferEventPublic[]; seq: number; more: boolean };
+export type EventsSince = {
+  events: OfferEventPublic[];
+  seq: number;
+  more: boolean;
+  /** With `more`: ask again with `since: next_since`; the cleaning's pushes wait until the replay is complete. */
+  next_since?: number;
+};
 
 /** `offers:sync`: the visible events after each cursor, in seq order per cleaning. */
-export type OffersSyncResult = { events: OfferEventPublic[]; more: boolean };
+export type OffersSyncResult = {
+  events: OfferEventPublic[];
+  more: boolean;
+  /** With `more`: the cursors to send next; pushes of those cleanings wait until they are read in full. */
+  next_cursors?: Record<string, number>;
+};
 
 export interface ClientToServerEvents {
   /** Offer to do a cleaning (REST O1). */

@@ -144,7 +144,8 @@ export async function readMissedEvents(
 ): Promise<{
   events: OfferEventPublic[];
   more: boolean;
-  cursors: { cleaningId: number; coveredUpTo: number }[];
+  /** `complete`: the cursor was read up to where it could be; otherwise a next call goes on from `coveredUpTo`. */
+  cursors: { cleaningId: number; coveredUpTo: number; complete: boolean }[];
 }> {
   const heads = await readLogHeads(
     deps.em,
@@ -190,11 +191,12 @@ export async function readMissedEvents(
   const cut = more ? events.at(-1)!.cleaning_id : undefined;
   let pastCut = false;
   const covered = readable.map((c) => {
+    let coveredUpTo: number;
     if (c.cleaningId === cut) {
       pastCut = true;
-      return { cleaningId: c.cleaningId, coveredUpTo: lastReturned.get(c.cleaningId)! };
-    }
-    return { cleaningId: c.cleaningId, coveredUpTo: pastCut && c.since < c.upTo ? c.since : c.upTo };
+      coveredUpTo = lastReturned.get(c.cleaningId)!;
+    } else coveredUpTo = pastCut && c.since < c.upTo ? c.since : c.upTo;
+    return { cleaningId: c.cleaningId, coveredUpTo, complete: coveredUpTo >= c.upTo };
   });
   return { events, more, cursors: covered };
 }

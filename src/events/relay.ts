@@ -36,6 +36,10 @@ export type EventRelay = {
    * event from there on was or will be pushed, so a replay must stop just before it.
    */
   firstPushed(socket: IoSocket, cleaningId: number): number | undefined;
+  /** Holds every offer push to `socket` until its first `offers:sync` (a sync-first connection). */
+  awaitSync(socket: IoSocket): void;
+  /** The socket's first `offers:sync` holds `cleaningIds` now: call after `hold`ing them, before reading. */
+  syncArrived(socket: IoSocket, cleaningIds: number[]): void;
   /** The socket no longer receives the cleaning's pushes through its room (it unsubscribed). */
   stopTracking(socket: IoSocket, cleaningId: number): void;
   /** The socket is gone. */
@@ -186,6 +190,10 @@ export function createEventRelay(deps: {
         socket.emit('offer:event', e);
     },
     firstPushed: (socket, cleaningId) => gates.firstPushed(socket.id, cleaningId),
+    awaitSync: (socket) => gates.awaitSync(socket.id),
+    syncArrived(socket, cleaningIds) {
+      for (const e of gates.syncArrived(socket.id, cleaningIds)) socket.emit('offer:event', e);
+    },
     stopTracking: (socket, cleaningId) => gates.stopTracking(socket.id, cleaningId),
     forget: (socket) => gates.forget(socket.id),
   };

@@ -27,6 +27,13 @@ export type SocketGates = {
   ): OfferEventPublic[];
   /** The sockets among `members` that must not get `event` now (held: kept for later; covered: dropped). */
   screen(event: OfferEventPublic, members: Set<string>[]): Set<string>;
+  /** Holds every push to the socket until `syncArrived` (a connection that asked for a sync-first start). */
+  awaitSync(socketId: string): void;
+  /**
+   * Ends `awaitSync` once the socket's first `offers:sync` holds `cleaningIds`: what was kept for those joins
+   * their holds, to be screened against the answer; the rest is answered, to send now in order.
+   */
+  syncArrived(socketId: string, cleaningIds: number[]): OfferEventPublic[];
   /** Notes that `event` went to `socketId`, for `firstPushed`. */
   pushed(socketId: string, event: OfferEventPublic): void;
   /** The first seq of `cleaningId` pushed to the socket since it started receiving them, if any. */
@@ -41,6 +48,7 @@ export function createSocketGates(): SocketGates {
   const gates = new Map<number, Map<string, Gate>>();
   const gatesBySocket = new Map<string, Set<number>>();
   const firstPushedBySocket = new Map<string, Map<number, number>>();
+  const awaitingSync = new Map<string, OfferEventPublic[]>();
 
   function remove(cleaningId: number, socketId: string) {
     const perCleaning = gates.get(cleaningId);
@@ -86,8 +94,7 @@ export function createSocketGates(): SocketGates {
     },
     screen(event, members) {
       const excluded = new Set<string>();
-      const perCleaning = gates.get(event.cleaning_id);
-      if (!perCleaning) return excluded;
+      const perCleaning = gates.get(event.cleaning_id) ?? new Map<string, Gate>();
       for (const [socketId, gate] of perCleaning) {
         const receives = members.some((m) => m.has(socketId));
         if (gate.state === 'holding') {
@@ -102,7 +109,31 @@ export function createSocketGates(): SocketGates {
           remove(event.cleaning_id, socketId);
         }
       }
+      for (const [socketId, kept] of awaitingSync) {
+        if (excluded.has(socketId) || !members.some((m) => m.has(socketId))) continue;
+        kept.push(event);
+        excluded.add(socketId);
+      }
       return excluded;
+    },
+    awaitSync(socketId) {
+      awaitingSync.set(socketId, []);
+    },
+    syncArrived(socketId, cleaningIds) {
+      const kept = awaitingSync.get(socketId);
+      if (!kept) return [];
+      awaitingSync.delete(socketId);
+      const held = new Set(cleaningIds);
+      const now: OfferEventPublic[] = [];
+      for (const e of kept) {
+        const gate = gates.get(e.cleaning_id)?.get(socketId);
+        if (held.has(e.cleaning_id) && gate?.state === 'holding') gate.buffer.push(e);
+        else {
+          now.push(e);
+          pushed(socketId, e);
+        }
+      }
+      return now;
     },
     pushed,
     firstPushed: (socketId, cleaningId) => firstPushedBySocket.get(socketId)?.get(cleaningId),
@@ -114,6 +145,7 @@ export function createSocketGates(): SocketGates {
       for (const cleaningId of gatesBySocket.get(socketId) ?? []) gates.get(cleaningId)?.delete(socketId);
       gatesBySocket.delete(socketId);
       firstPushedBySocket.delete(socketId);
+      awaitingSync.delete(socketId);
     },
     sweep(now) {
       const due: { socketId: string; events: OfferEventPublic[] }[] = [];

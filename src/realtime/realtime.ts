@@ -148,6 +148,8 @@ export function createRealtime(options: {
     relay.forget(this);
   }
   io.on('connection', (socket) => {
+    // A sync-first client gets no push before its first offers:sync answer, so no seq can overtake it.
+    if ((socket.handshake.auth as { sync_first?: unknown }).sync_first === true) relay.awaitSync(socket);
     void socket.join(roomForUser(socket.data.userId));
     commands.attach(socket);
     socket.on('disconnect', forgetSocket);

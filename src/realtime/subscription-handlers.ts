@@ -79,9 +79,13 @@ export function registerSubscriptionHandlers({
         coveredUpTo = snapshot.seq;
       } else {
         const replay = await replayFor(deps, actor, socket, relay, cleaningId, payload.since);
-        result = { events: replay.events, seq: replay.seq, more: replay.more };
+        result = replay.more
+          ? { events: replay.events, seq: replay.seq, more: true, next_since: replay.coveredUpTo }
+          : { events: replay.events, seq: replay.seq, more: false };
         metrics?.replay('cleaning:subscribe', replay.events.length);
         coveredUpTo = replay.coveredUpTo;
+        // A page cut short keeps the pushes held: one pushed now would overtake the pages still to come.
+        if (replay.more) return result;
       }
       afterAck(() => relay.release(socket, cleaningId, coveredUpTo));
       return result;
@@ -104,6 +108,10 @@ export function registerSubscriptionHandlers({
     afterAck(startReplay(socket));
     const cursors = Object.entries(payload.cursors).map(([id, since]) => ({ cleaningId: Number(id), since }));
     for (const { cleaningId } of cursors) relay.hold(socket, cleaningId);
+    relay.syncArrived(
+      socket,
+      cursors.map((c) => c.cleaningId),
+    );
     try {
       const read = await readMissedEvents(
         deps,
@@ -113,12 +121,23 @@ export function registerSubscriptionHandlers({
           return firstPushed === undefined ? c : { ...c, before: firstPushed };
         }),
       );
+      const covered = new Map(read.cursors.map((c) => [c.cleaningId, c]));
       afterAck(() => {
-        const covered = new Map(read.cursors.map((c) => [c.cleaningId, c.coveredUpTo]));
-        for (const { cleaningId } of cursors) relay.release(socket, cleaningId, covered.get(cleaningId));
+        for (const { cleaningId } of cursors) {
+          const cursor = covered.get(cleaningId);
+          // A cursor still to be read keeps its pushes held, as a page cut short does.
+          if (cursor && !cursor.complete) continue;
+          relay.release(socket, cleaningId, cursor?.coveredUpTo);
+        }
       });
       metrics?.replay('offers:sync', read.events.length);
-      return { events: read.events, more: read.more } satisfies OffersSyncResult;
+      if (!read.more) return { events: read.events, more: false } satisfies OffersSyncResult;
+      const next = read.cursors.filter((c) => !c.complete).map((c) => [String(c.cleaningId), c.coveredUpTo]);
+      return {
+        events: read.events,
+        more: true,
+        next_cursors: Object.fromEntries(next),
+      } satisfies OffersSyncResult;
     } catch (e) {
       for (const { cleaningId } of cursors) relay.release(socket, cleaningId);
       throw e;
