@@ -20,7 +20,7 @@ import { registerProfileRoutes } from './http/routes/profiles.ts';
 import { registerUserRoutes } from './http/routes/users.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type PoolUsage } from './metrics.ts';
-import { isDomainError } from './domain/errors.ts';
+import { DomainError } from './domain/errors.ts';
 import { buildAsyncApiDocument } from './realtime/asyncapi.ts';
 import { createRealtime, type Realtime } from './realtime/realtime.ts';
 import { connectRedis, type RedisClients } from './realtime/redis.ts';
@@ -116,7 +116,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       try {
         return await limiter.admit(ip, email);
       } catch (e) {
-        if (isDomainError(e) && e.code === 'RATE_LIMITED') metrics.loginRefused();
+        if (e instanceof DomainError && e.code === 'RATE_LIMITED') metrics.loginRefused();
         throw e;
       }
     },

@@ -1,6 +1,5 @@
 import {
   ConnectionException,
-  DriverException,
   UniqueConstraintViolationException,
   CheckConstraintViolationException,
   ForeignKeyConstraintViolationException,
@@ -72,5 +71,3 @@ export function violatedConstraint(e: unknown): string | undefined {
   if (typeof named === 'string') return named;
   return /constraint "([^"]+)"/.exec(e.message)?.[1];
 }
-
-export { DriverException, UniqueConstraintViolationException };

@@ -33,10 +33,6 @@ export function domainError(
   return new DomainError(code, options);
 }
 
-export function isDomainError(e: unknown): e is DomainError {
-  return e instanceof DomainError;
-}
-
 /** Input that failed its schema, in FastAPI's 422 shape. */
 export function validationError(issues: ValidationIssue[]): DomainError {
   return new DomainError('VALIDATION_FAILED', { detail: issues });

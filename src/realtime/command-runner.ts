@@ -34,7 +34,6 @@ export type CommandRunner = {
   attach(socket: IoSocket): void;
   /** Refuses new commands with 503 and waits (up to `ms`) for the ones in flight. */
   drain(ms: number): Promise<void>;
-  inFlight(): number;
 };
 
 /** The ack a refused command answers (also the source of the AsyncAPI document's error examples). */
@@ -165,6 +164,5 @@ export function createCommandRunner(options: {
         };
       });
     },
-    inFlight: () => inFlight,
   };
 }

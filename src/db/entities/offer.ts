@@ -21,16 +21,6 @@ const OfferSchema = defineEntity({
 });
 
 /** A cleaner's offer on a cleaning; identified by (cleaning, user), as in the original. */
-export class Offer extends OfferSchema.class {
-  isPending(): boolean {
-    return this.status === 'pending';
-  }
-  isAccepted(): boolean {
-    return this.status === 'accepted';
-  }
-  isRejected(): boolean {
-    return this.status === 'rejected';
-  }
-}
+export class Offer extends OfferSchema.class {}
 OfferSchema.setClass(Offer);
 export { OfferSchema };
