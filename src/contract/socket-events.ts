@@ -4,12 +4,18 @@
  * `{ ok: true, data }` or `{ ok: false, error: { status, code, detail } }` with REST's statuses and texts.
  */
 import type { ErrorCode } from './error-codes.ts';
+import type { z } from 'zod';
 import type {
+  acceptOfferPayload,
+  cleaningRef,
   CleaningPublic,
+  emptyPayload,
   EvaluationCreateInput,
   EvaluationPublic,
   OfferEventPublic,
+  offersSyncPayload,
   OfferPublic,
+  subscribePayload,
   ValidationIssue,
 } from './schemas.ts';
 
@@ -45,15 +51,19 @@ export type OffersSyncResult = {
   next_cursors?: Record<string, number>;
 };
 
+// Each command's payload type is its zod schema's input: written once, checked by the server with that schema.
+type CleaningRef = z.input<typeof cleaningRef>;
+type EmptyPayload = z.input<typeof emptyPayload>;
+
 export interface ClientToServerEvents {
   /** Offer to do a cleaning (REST O1). */
-  'offer:create': (payload: { cleaning_id: number }, ack: Ack<OfferPublic>) => void;
+  'offer:create': (payload: CleaningRef, ack: Ack<OfferPublic>) => void;
   /** Accept a pending offer on your cleaning (REST O4); every other pending offer is rejected. */
-  'offer:accept': (payload: { cleaning_id: number; username: string }, ack: Ack<OfferPublic>) => void;
+  'offer:accept': (payload: z.input<typeof acceptOfferPayload>, ack: Ack<OfferPublic>) => void;
   /** Cancel your accepted offer (REST O5); rejected offers go back to pending. */
-  'offer:cancel': (payload: { cleaning_id: number }, ack: Ack<OfferPublic>) => void;
+  'offer:cancel': (payload: CleaningRef, ack: Ack<OfferPublic>) => void;
   /** Withdraw your pending offer (REST O6). */
-  'offer:rescind': (payload: { cleaning_id: number }, ack: Ack<null>) => void;
+  'offer:rescind': (payload: CleaningRef, ack: Ack<null>) => void;
   /**
    * Mark your cleaning done by evaluating its accepted cleaner (REST E1): their offer becomes `completed`,
    * and a `completed` event carrying the evaluation goes to them and to you.
@@ -67,16 +77,16 @@ export interface ClientToServerEvents {
    * a snapshot without `since`, the missed events with it. Pushes that follow continue exactly after it.
    */
   'cleaning:subscribe': (
-    payload: { cleaning_id: number; since?: number },
+    payload: z.input<typeof subscribePayload>,
     ack: Ack<CleaningSnapshot | EventsSince>,
   ) => void;
   /** Stop receiving a cleaning's events (your own offer's events keep coming). */
-  'cleaning:unsubscribe': (payload: { cleaning_id: number }, ack: Ack<null>) => void;
+  'cleaning:unsubscribe': (payload: CleaningRef, ack: Ack<null>) => void;
   /** Catch up on many cleanings at once: everything visible after each cursor (`{"<cleaning_id>": seq}`). */
-  'offers:sync': (payload: { cursors: Record<string, number> }, ack: Ack<OffersSyncResult>) => void;
+  'offers:sync': (payload: z.input<typeof offersSyncPayload>, ack: Ack<OffersSyncResult>) => void;
   /** Receive the job board's `cleaning:*` pushes. */
-  'feed:subscribe': (payload: Record<string, never>, ack: Ack<null>) => void;
-  'feed:unsubscribe': (payload: Record<string, never>, ack: Ack<null>) => void;
+  'feed:subscribe': (payload: EmptyPayload, ack: Ack<null>) => void;
+  'feed:unsubscribe': (payload: EmptyPayload, ack: Ack<null>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -116,6 +126,12 @@ export type SocketData = {
 export const MAX_SYNC_CURSORS = 500;
 
 /** Names of every command, for routing and for refusing unknown ones. */
+/** A command's name, payload and ack data, as the contract declares them. */
+export type CommandName = keyof ClientToServerEvents;
+export type CommandPayload<N extends CommandName> = Parameters<ClientToServerEvents[N]>[0];
+export type CommandData<N extends CommandName> =
+  Parameters<ClientToServerEvents[N]>[1] extends Ack<infer T> ? T : never;
+
 export const COMMAND_NAMES = [
   'offer:create',
   'offer:accept',

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AckResponse } from '../contract/socket-events.ts';
+import type { AckResponse, CommandData, CommandName, CommandPayload } from '../contract/socket-events.ts';
 import { check } from '../contract/validation.ts';
 import type { Em } from '../db/orm.ts';
 import type { Actor, Deps } from '../domain/context.ts';
@@ -22,12 +22,12 @@ export type CommandRunner = {
    * Defines command `name` once for every socket: rate limit, parse, run in a fresh fork, ack, then after-ack
    * work. Commands live in one table, as REST routes do, rather than as listeners on each socket.
    */
-  on<S extends z.ZodType, R>(
-    name: string,
-    schema: S,
-    run: (ctx: CommandContext<z.output<S>>) => Promise<R>,
+  on<N extends CommandName>(
+    name: N,
+    schema: z.ZodType<CommandPayload<N>, CommandPayload<N>>,
+    run: (ctx: CommandContext<CommandPayload<N>>) => Promise<CommandData<N>>,
   ): void;
-  has(name: string): boolean;
+  has(name: CommandName): boolean;
   /** Every command's payload schema, by name (for the AsyncAPI document). */
   schemas(): ReadonlyMap<string, z.ZodType>;
   /** Routes every event of `socket` through the table; an unknown one is answered 404 (if it has an ack). */

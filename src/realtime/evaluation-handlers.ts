@@ -1,7 +1,14 @@
 import { evaluationCreatePayload, evaluationCreateSchema } from '../contract/schemas.ts';
 import { check } from '../contract/validation.ts';
 import { evaluateCleaner } from '../domain/evaluations.ts';
+import type { CommandPayload } from '../contract/socket-events.ts';
+import type { z } from 'zod';
 import type { CommandRunner } from './command-runner.ts';
+
+type Payload = CommandPayload<'evaluation:create'>;
+// The schema lets `evaluation` through unchecked (the domain checks it, in REST's order), so its type is the
+// contract's only once `check` below has run: the one place where the table takes the schema on trust.
+const payloadSchema = evaluationCreatePayload as unknown as z.ZodType<Payload, Payload>;
 
 /**
  * `evaluation:create`, the same domain function as REST E1. The evaluation itself is checked by the domain
@@ -9,7 +16,7 @@ import type { CommandRunner } from './command-runner.ts';
  * by the offer log relay after commit, like every offer event.
  */
 export function registerEvaluationHandlers({ commands }: { commands: CommandRunner }): void {
-  commands.on('evaluation:create', evaluationCreatePayload, ({ deps, actor, payload }) =>
+  commands.on('evaluation:create', payloadSchema, ({ deps, actor, payload }) =>
     evaluateCleaner(
       deps,
       actor,
