@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '../logger.ts';
-import { classifyError, DomainError } from '../domain/errors.ts';
+import { DomainError } from '../domain/errors.ts';
+import { reportError } from '../error-report.ts';
 
 /** Writes a domain error as `status` + `{detail}`; 401s carry `WWW-Authenticate: Bearer`, as in OAuth2. */
 export function sendError(res: Response, error: DomainError): void {
@@ -43,19 +44,9 @@ function fromBodyParser(err: BodyParserError): DomainError | undefined {
 /** The last middleware: every error becomes a clean answer; only unexpected ones are logged with a stack. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const parsed = fromBodyParser(err as BodyParserError);
-    const { error, unexpected } = parsed ? { error: parsed, unexpected: false } : classifyError(err);
-    if (unexpected) {
-      logger.error(
-        { err, reqId: res.locals.requestId, method: req.method, path: req.path },
-        'unexpected error',
-      );
-    } else if (error.code === 'SERVICE_UNAVAILABLE') {
-      logger.warn(
-        { reqId: res.locals.requestId, cause: String((err as Error)?.message) },
-        'database unavailable',
-      );
-    }
+    const error =
+      fromBodyParser(err as BodyParserError) ??
+      reportError(logger, err, { reqId: res.locals.requestId, method: req.method, path: req.path });
     sendError(res, error);
   };
 }

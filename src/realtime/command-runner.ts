@@ -3,7 +3,8 @@ import type { AckResponse, CommandData, CommandName, CommandPayload } from '../c
 import { check } from '../contract/validation.ts';
 import type { Em } from '../db/orm.ts';
 import type { Actor, Deps } from '../domain/context.ts';
-import { classifyError, domainError, validationError, type DomainError } from '../domain/errors.ts';
+import { domainError, validationError, type DomainError } from '../domain/errors.ts';
+import { reportError } from '../error-report.ts';
 import type { Logger } from '../logger.ts';
 import type { IoSocket } from './socket-types.ts';
 
@@ -134,11 +135,7 @@ export function createCommandRunner(options: {
           });
           answer(ack, { ok: true, data: data === undefined ? null : data });
         } catch (e) {
-          const { error, unexpected } = classifyError(e);
-          if (unexpected)
-            options.logger.error({ err: e, command: name, userId: socket.data.userId }, 'unexpected error');
-          else if (error.code === 'SERVICE_UNAVAILABLE')
-            options.logger.warn({ command: name }, 'database unavailable');
+          const error = reportError(options.logger, e, { command: name, userId: socket.data.userId });
           answer(ack, errorAck(error));
         } finally {
           for (const fn of after) {

@@ -2,7 +2,8 @@ import type { HandshakeErrorData } from '../contract/socket-events.ts';
 import type { Em } from '../db/orm.ts';
 import { authenticateToken } from '../domain/accounts.ts';
 import type { Deps } from '../domain/context.ts';
-import { classifyError, domainError } from '../domain/errors.ts';
+import { domainError } from '../domain/errors.ts';
+import { reportError } from '../error-report.ts';
 import type { Logger } from '../logger.ts';
 import type { IoServer } from './socket-types.ts';
 
@@ -50,8 +51,7 @@ export function authenticateHandshakes(
       delete (socket.handshake.auth as { token?: unknown }).token;
       next();
     } catch (e) {
-      const { error, unexpected } = classifyError(e);
-      if (unexpected) options.logger.error({ err: e }, 'unexpected error in socket handshake');
+      const error = reportError(options.logger, e, { during: 'socket handshake' });
       const message =
         error.status === 401
           ? 'unauthorized'
