@@ -2,7 +2,6 @@ import { createServer, type RequestListener, type Server as HttpServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Request } from 'express';
 import type { Config } from './config.ts';
 import { openOrm, type Orm, type Em } from './db/orm.ts';
 import type { Deps } from './domain/context.ts';
@@ -135,7 +134,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerEvaluationRoutes(routes);
 
   let stopping = false;
-  const forks = new WeakMap<Request, Em>();
   const httpApp = createHttpApp({
     routes,
     logger,
@@ -144,13 +142,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     trustProxy: config.trustProxy,
     version: packageJson.version,
     asyncapi: buildAsyncApiDocument(realtime.commandSchemas(), packageJson.version),
-    openUnitOfWork: (req, _res, next) => {
-      forks.set(req, orm.em.fork() as Em);
-      next();
-    },
-    deps: {
-      depsFor: (req) => depsFor(forks.get(req) ?? (orm.em.fork() as Em)),
-    },
+    // Each route opens its request's one unit of work where it starts, before auth, so that the authenticated
+    // user lives in the same identity map as the rest of the request (no context to lose across body parsing).
+    deps: { openUnitOfWork: () => depsFor(orm.em.fork() as Em) },
     health: {
       live: () => !stopping,
       ready: async () => {

@@ -21,8 +21,6 @@ export type HttpAppOptions = {
   version: string;
   /** The socket API's AsyncAPI document, served at /api/asyncapi.json and rendered at /docs/socket. */
   asyncapi: Record<string, unknown>;
-  /** Opens the request's unit of work (an ORM fork) before anything else runs. */
-  openUnitOfWork: RequestHandler;
   health: { live(): boolean; ready(): Promise<Record<string, 'ok' | 'down'>> };
   /** Static files of the built dashboard, if any. */
   dashboardDir?: string | undefined;
@@ -168,7 +166,6 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(docsRouter(options.asyncapi));
 
   const api = express.Router({ strict: false, caseSensitive: true });
-  api.use(options.openUnitOfWork);
   mountRoutes(api, options.routes, options.deps);
   app.use(api);
 

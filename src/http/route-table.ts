@@ -114,7 +114,7 @@ export function mountRoutes(router: Router, routes: RouteTable, http: HttpDeps):
       next();
     };
     router[route.method](expressPath(route.path), named, ...parsers, async (req: Request, res: Response) => {
-      const deps = http.depsFor(req);
+      const deps = http.openUnitOfWork();
       const user = route.auth ? await authenticateRequest(deps, req) : undefined;
       if (user) res.locals.userId = user.id;
 
