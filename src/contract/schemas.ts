@@ -593,18 +593,31 @@ export const cleaningSnapshotSchema = z
 
 /** `cleaning:subscribe` with `since`. */
 export const eventsSinceSchema = z
-  .object({ events: z.array(offerEventSchema), seq: z.number().int(), more: z.boolean() })
+  .object({
+    events: z.array(offerEventSchema),
+    seq: z.number().int(),
+    more: z.boolean(),
+    next_since: z.number().int().optional(),
+  })
   .register(apiDocs, {
     id: 'EventsSince',
-    description: 'The visible events after `since`, in seq order; `more` means call again from the last seq.',
+    description:
+      'The visible events after `since`, in seq order; with `more`, call again with `since: next_since` ' +
+      '(the cleaning’s pushes wait until the replay is complete).',
   });
 
 /** `offers:sync`. */
 export const offersSyncResultSchema = z
-  .object({ events: z.array(offerEventSchema), more: z.boolean() })
+  .object({
+    events: z.array(offerEventSchema),
+    more: z.boolean(),
+    next_cursors: z.record(z.string(), z.number().int()).optional(),
+  })
   .register(apiDocs, {
     id: 'OffersSyncResult',
-    description: 'The visible events after each cursor, grouped by cleaning, each in seq order.',
+    description:
+      'The visible events after each cursor, grouped by cleaning, each in seq order; with `more`, call again ' +
+      'with `cursors: next_cursors` (those cleanings’ pushes wait until they are read in full).',
   });
 
 /** The error half of every ack. */

@@ -97,7 +97,7 @@ export const SOCKET_COMMANDS: { [K in keyof ClientToServerEvents]: CommandDoc } 
     summary: "Receive a cleaning's `offer:event`s and load it",
     description:
       'For owners (offerers get their own offer’s events anyway). Without `since`, answers a snapshot; with it, ' +
-      'the events after `since` (at most 5000; `more: true` says to ask again from the last seq). The pushes ' +
+      'the events after `since` (at most 5000; `more: true` comes with `next_since`, where to ask again). The pushes ' +
       'that follow continue exactly after what the answer covered: nothing is missed, nothing arrives twice.',
     result: [cleaningSnapshotSchema, eventsSinceSchema],
     errors: ['CLEANING_NOT_FOUND', 'EVENTS_FORBIDDEN'],
@@ -111,7 +111,8 @@ export const SOCKET_COMMANDS: { [K in keyof ClientToServerEvents]: CommandDoc } 
     summary: 'Catch up on many cleanings at once',
     description:
       'Everything visible after each cursor, grouped by cleaning, in seq order (at most 5000 events; `more` ' +
-      'says to call again). Cursors of cleanings that are gone or unreadable are left out.',
+      'comes with `next_cursors`, what to send next). Cursors of cleanings that are gone or unreadable are left ' +
+      'out. On a connection opened with `auth.sync_first`, no `offer:event` is pushed before the first answer.',
     result: offersSyncResultSchema,
     errors: [],
   },

@@ -40,7 +40,8 @@ unknown event gets 404 \`UNKNOWN_COMMAND\`; a message over ${MAX_SOCKET_MESSAGE_
   connection, a cleaning's \`seq\` only increases.
 - Replay: a client that reconnects and sends \`cleaning:subscribe\` with its last \`seq\`, or \`offers:sync\`
   with its cursors, gets every missed event exactly once and in order, also when it missed them on another
-  node, or long ago. Replays come in pages of at most 5000 events; \`more: true\` says to ask again.
+  node, or long ago. Replays come in pages of at most 5000 events; \`more: true\` comes with \`next_since\` or
+  \`next_cursors\`, where to ask again, and the cleaning's pushes wait until its replay is complete.
 - Answers and pushes never overlap: what a \`cleaning:subscribe\` or \`offers:sync\` answer covered is not
   pushed again, and every later event is.
 - Nobody receives an event they could not read over \`GET /api/cleanings/{id}/events/\`.
