@@ -13,7 +13,7 @@ const payloadSchema = evaluationCreatePayload as unknown as z.ZodType<Payload, P
 /**
  * `evaluation:create`, the same domain function as REST E1. The evaluation itself is checked by the domain
  * after its permission checks, so that the ack's errors come in REST's order; the `completed` event is pushed
- * by the offer log relay after commit, like every offer event.
+ * by the event relay after commit, like every offer event.
  */
 export function registerEvaluationHandlers({ commands }: { commands: CommandRunner }): void {
   commands.on('evaluation:create', payloadSchema, ({ deps, actor, payload }) =>

@@ -4,7 +4,7 @@ import type { CommandRunner } from './command-runner.ts';
 
 /**
  * The offer commands; the same domain functions as REST O1, O4–O6. Their pushes are not sent from here:
- * the offer log relay sends them once the transaction has committed.
+ * the event relay (src/events) sends them once the transaction has committed.
  */
 export function registerOfferHandlers({ commands }: { commands: CommandRunner }): void {
   commands.on('offer:create', cleaningRef, ({ deps, actor, payload }) =>
