@@ -7,6 +7,18 @@ import type { LoggedNotice, Notice } from './notices.ts';
 /** One offer's change, about to become a log row. */
 export type OfferChange = { type: OfferEventType; userId: number; offer: OfferPublic | null };
 
+/**
+ * A copy of `notice` whose texts hold no lone surrogate: jsonb refuses the `\udXXX` escape JSON.stringify writes
+ * for one, while a text column stores U+FFFD in its place, so the notice carries what the row holds.
+ */
+function wellFormed(notice: Notice): Notice {
+  return JSON.parse(
+    JSON.stringify(notice, (_key, value: unknown) =>
+      typeof value === 'string' ? value.toWellFormed() : value,
+    ),
+  ) as Notice;
+}
+
 /** What one command appends: a cleaning's offer events (with its log position, read under its row lock), notices. */
 export type Appended = {
   offers?: { cleaning: { id: number; lastSeq: number }; changes: OfferChange[] };
@@ -55,7 +67,10 @@ export async function appendEvents(tx: Em, appended: Appended): Promise<OfferEve
     announcements.push(encodeOffers(offers.cleaning.id, events, json));
   }
 
-  const notices: LoggedNotice[] = (appended.notices ?? []).map((notice) => ({ id: randomUUID(), notice }));
+  const notices: LoggedNotice[] = (appended.notices ?? []).map((notice) => ({
+    id: randomUUID(),
+    notice: wellFormed(notice),
+  }));
   if (notices.length > 0) {
     parts.push(
       `notices_appended as (
