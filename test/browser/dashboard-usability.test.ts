@@ -284,15 +284,15 @@ describe('the dashboard around the live core', () => {
     const tab = (name: string) => page.getByRole('tab', { name });
     await tab('My cleanings').focus();
     await page.keyboard.press('ArrowRight');
-    expect(await tab('Find work').getAttribute('aria-selected')).toBe('true');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Find work');
-    expect(await page.getByRole('tabpanel').getAttribute('data-view')).toBe('cleaner');
+    await expect.poll(() => tab('Find work').getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Find work');
+    await expect.poll(() => page.getByRole('tabpanel').getAttribute('data-view')).toBe('cleaner');
     await page.keyboard.press('End');
-    expect(await page.getByRole('tabpanel').getAttribute('data-view')).toBe('profile');
+    await expect.poll(() => page.getByRole('tabpanel').getAttribute('data-view')).toBe('profile');
     await page.keyboard.press('ArrowRight');
-    expect(await page.getByRole('tabpanel').getAttribute('data-view')).toBe('owner');
-    expect(await tab('My cleanings').getAttribute('tabindex')).toBe('0');
-    expect(await tab('Find work').getAttribute('tabindex')).toBe('-1');
+    await expect.poll(() => page.getByRole('tabpanel').getAttribute('data-view')).toBe('owner');
+    await expect.poll(() => tab('My cleanings').getAttribute('tabindex')).toBe('0');
+    await expect.poll(() => tab('Find work').getAttribute('tabindex')).toBe('-1');
 
     // The flash of a changed row and the pulsing badge stop for those who asked for less motion.
     const flashLasts = () =>
