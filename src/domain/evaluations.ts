@@ -8,7 +8,7 @@ import type { Actor, Deps } from './context.ts';
 import { findUserByUsername } from './accounts.ts';
 import { findCleaningOrFail } from './cleanings.ts';
 import { domainError, validationError } from './errors.ts';
-import { inTransaction, lockCleaning, moveOffers, readOffers } from './offers.ts';
+import { inTransaction, lockOwnersOfferOf, moveOffers } from './offers.ts';
 import { cleaningPublicFromRow, isoOf } from './public-views.ts';
 
 type EvaluationRow = {
@@ -63,16 +63,13 @@ export async function evaluateCleaner(
 ): Promise<EvaluationPublic> {
   try {
     return await inTransaction(deps.em, async (tx) => {
-      const cleaning = await lockCleaning(tx, cleaningId);
-      if (cleaning.owner !== actor.id) throw domainError('EVALUATION_FORBIDDEN');
-      const [user] = await tx.execute<{ id: number }[]>(
-        'select id from users where lower(username) = lower(?) limit 1',
-        [username],
+      const { cleaning, offers, offer } = await lockOwnersOfferOf(
+        tx,
+        actor,
+        cleaningId,
+        username,
+        'EVALUATION_FORBIDDEN',
       );
-      if (!user) throw domainError('USER_NOT_FOUND');
-      const offers = await readOffers(tx, cleaningId);
-      const offer = offers.find((o) => o.user_id === user.id);
-      if (!offer) throw domainError('OFFER_NOT_FOUND');
       if (offer.status !== 'accepted') throw domainError('EVALUATION_NOT_ACCEPTED');
       if (!body.ok) throw validationError(body.issues);
 
@@ -85,7 +82,7 @@ export async function evaluateCleaner(
          returning *`,
         [
           cleaningId,
-          user.id,
+          offer.user_id,
           input.no_show,
           input.headline ?? null,
           input.comment ?? null,

@@ -12,6 +12,7 @@ import { violatedConstraint } from '../db/db-errors.ts';
 import type { Em } from '../db/orm.ts';
 import type { Actor, Deps } from './context.ts';
 import { domainError } from './errors.ts';
+import type { ErrorCode } from '../contract/error-codes.ts';
 import { findUserByUsername } from './accounts.ts';
 import { findCleaningOrFail } from './cleanings.ts';
 import { appendEvents, type OfferChange } from '../events/append.ts';
@@ -63,6 +64,30 @@ export function readOffers(tx: Em, cleaningId: number): Promise<OfferRow[]> {
     'select cleaning_id, user_id, status, created_at, updated_at from offers where cleaning_id = ? order by created_at, user_id',
     [cleaningId],
   );
+}
+
+/**
+ * An owner's command on one offerer's offer (accept, evaluate): the cleaning locked, the owner checked before
+ * any user or offer is looked up (so that nobody can probe who offered), then the offerer and their offer.
+ */
+export async function lockOwnersOfferOf(
+  tx: Em,
+  actor: Actor,
+  cleaningId: number,
+  username: string,
+  notOwner: ErrorCode,
+): Promise<{ cleaning: CleaningRow; offers: OfferRow[]; offer: OfferRow }> {
+  const cleaning = await lockCleaning(tx, cleaningId);
+  if (cleaning.owner !== actor.id) throw domainError(notOwner);
+  const [user] = await tx.execute<{ id: number }[]>(
+    'select id from users where lower(username) = lower(?) limit 1',
+    [username],
+  );
+  if (!user) throw domainError('USER_NOT_FOUND');
+  const offers = await readOffers(tx, cleaningId);
+  const offer = offers.find((o) => o.user_id === user.id);
+  if (!offer) throw domainError('OFFER_NOT_FOUND');
+  return { cleaning, offers, offer };
 }
 
 /** Sets `status` on the named offers and stamps them, in one statement whatever their number. */
@@ -197,16 +222,13 @@ export async function acceptOffer(
   username: string,
 ): Promise<OfferPublic> {
   return inTransaction(deps.em, async (tx) => {
-    const cleaning = await lockCleaning(tx, cleaningId);
-    if (cleaning.owner !== actor.id) throw domainError('ACCEPT_FORBIDDEN');
-    const [user] = await tx.execute<{ id: number }[]>(
-      'select id from users where lower(username) = lower(?) limit 1',
-      [username],
+    const { cleaning, offers, offer } = await lockOwnersOfferOf(
+      tx,
+      actor,
+      cleaningId,
+      username,
+      'ACCEPT_FORBIDDEN',
     );
-    if (!user) throw domainError('USER_NOT_FOUND');
-    const offers = await readOffers(tx, cleaningId);
-    const offer = offers.find((o) => o.user_id === user.id);
-    if (!offer) throw domainError('OFFER_NOT_FOUND');
     if (offers.some((o) => o.status === 'completed')) throw domainError('CLEANING_COMPLETED');
     if (offer.status !== 'pending') throw domainError('OFFER_NOT_PENDING');
     if (offers.some((o) => o.status === 'accepted')) throw domainError('ALREADY_ACCEPTED');
