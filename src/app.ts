@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type PoolUsage } from './metrics.ts';
 import { DomainError } from './domain/errors.ts';
 import { buildAsyncApiDocument } from './realtime/asyncapi.ts';
+import { startNoticePruning } from './events/notice-retention.ts';
 import { createRealtime, type Realtime } from './realtime/realtime.ts';
 import { connectRedis, type RedisClients } from './realtime/redis.ts';
 
@@ -100,6 +101,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   });
   await realtime.start();
+  const noticePruning = startNoticePruning({
+    orm,
+    logger,
+    retentionSeconds: config.noticeRetentionSeconds,
+  });
 
   const routes: RouteTable = [];
   const loginLimits = {
@@ -198,6 +204,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await httpClosed;
       clearTimeout(forced);
       await realtime.close();
+      await noticePruning.stop();
       await metrics.close();
       await redis?.quit();
       await orm.close(true);

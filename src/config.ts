@@ -111,6 +111,11 @@ const envSchema = z.object({
     .default(4 * 1024 * 1024),
   SLOW_CONSUMER_MAX_PACKETS: z.coerce.number().int().min(10).default(2000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  NOTICE_RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(24 * 60 * 60),
   NODE_ID: z.string().min(1).optional(),
   METRICS_PORT: portSchema.optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -169,9 +174,11 @@ export type Config = Readonly<{
   slowConsumerMaxBytes: number;
   slowConsumerMaxPackets: number;
   /**
-   * Fault injection for the reliability tests only: a socket command of this name kills the process with
-   * SIGKILL right after its transaction commits, before it can answer or push anything.
+   * How long job-board and session notices stay in the log. Only a node catching up after a lost LISTEN
+   * connection reads them, so this bounds how long such an outage may last without losing notices.
    */
+  noticeRetentionSeconds: number;
+  /** Name of this node in logs. */
   nodeId: string;
   /**
    * Port of the Prometheus `/metrics` listener; undefined means no metrics endpoint at all. It is a listener of
@@ -263,6 +270,7 @@ export function loadConfig(
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     slowConsumerMaxBytes: e.SLOW_CONSUMER_MAX_BYTES,
     slowConsumerMaxPackets: e.SLOW_CONSUMER_MAX_PACKETS,
+    noticeRetentionSeconds: e.NOTICE_RETENTION_SECONDS,
     nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
