@@ -36,9 +36,9 @@ export function createSeeder(databaseUrl: string): Seeder {
       const hash = await passwordHash;
       const rows = await sql<{ id: number; username: string; email: string }>(
         `with u as (
-           insert into users (username, email, password_hash)
-           select $1 || '_' || i, $1 || '_' || i || '@bench.example', $3
-             from generate_series(1, $2::int) as i
+           insert into users (username, email, username_key, email_key, password_hash)
+           select u, u || '@bench.example', lower(u), lower(u) || '@bench.example', $3
+             from generate_series(1, $2::int) as i, lateral (select $1 || '_' || i as u) n
            returning id, username, email)
          , p as (insert into profiles (user_id, full_name) select id, 'Bench ' || username from u)
          select id, username, email from u order by id`,

@@ -5,17 +5,18 @@ import type { Em } from '../db/orm.ts';
 import { appendEvents } from '../events/append.ts';
 import type { Deps } from './context.ts';
 import { domainError } from './errors.ts';
+import { accountKey } from './account-keys.ts';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.ts';
 import { userPublic } from './public-views.ts';
 
-/** Finds a user by email, ignoring case (emails are unique regardless of case). */
+/** Finds the user whose email has the same accountKey (emails are unique by it). */
 export function findUserByEmail(em: Em, email: string): Promise<User | null> {
-  return em.createQueryBuilder(User).where('lower(email) = lower(?)', [email]).getSingleResult();
+  return em.findOne(User, { emailKey: accountKey(email) });
 }
 
-/** Finds a user by username, ignoring case (usernames are unique regardless of case). */
+/** Finds the user whose username has the same accountKey (usernames are unique by it). */
 export function findUserByUsername(em: Em, username: string): Promise<User | null> {
-  return em.createQueryBuilder(User).where('lower(username) = lower(?)', [username]).getSingleResult();
+  return em.findOne(User, { usernameKey: accountKey(username) });
 }
 
 function accessToken(deps: Pick<Deps, 'tokens'>, user: User): AccessToken {
@@ -30,7 +31,16 @@ export async function registerUser(deps: Deps, input: RegisterInput): Promise<Us
   const passwordHash = await hashPassword(input.password);
   try {
     const [user, profile] = await em.transactional(async (tx) => {
-      const user = tx.create(User, { email: input.email, username: input.username, passwordHash });
+      // Stored as typed (in NFC), compared by key: a look-alike of an existing account was refused above.
+      const email = input.email.normalize('NFC');
+      const username = input.username.normalize('NFC');
+      const user = tx.create(User, {
+        email,
+        username,
+        emailKey: accountKey(email),
+        usernameKey: accountKey(username),
+        passwordHash,
+      });
       await tx.flush();
       const profile = tx.create(Profile, { userId: user.id });
       await tx.flush();
@@ -48,7 +58,7 @@ export async function registerUser(deps: Deps, input: RegisterInput): Promise<Us
 
 /** U2: the OAuth2 password flow, where `username` holds the email. Inactive accounts cannot log in. */
 export async function loginWithPassword(deps: Deps, input: LoginInput): Promise<AccessToken> {
-  const user = await findUserByEmail(deps.em, input.username.trim());
+  const user = await findUserByEmail(deps.em, input.username);
   const ok = user
     ? await verifyPassword(input.password, user.passwordHash)
     : await verifyAgainstDecoy(input.password);
@@ -76,7 +86,7 @@ export async function getCurrentUser(deps: Deps, user: User): Promise<UserPublic
 
 /** Deactivates an account (superusers only, or the user themself); its open sessions are closed everywhere. */
 export async function deactivateUser(deps: Deps, actor: User, username: string): Promise<UserPublic> {
-  const isSelf = actor.username.toLowerCase() === username.toLowerCase();
+  const isSelf = accountKey(actor.username) === accountKey(username);
   if (!isSelf && !actor.isSuperuser) throw domainError('ADMIN_ONLY');
   const user = await deps.em.transactional(async (tx) => {
     const target = await findUserByUsername(tx, username);

@@ -14,6 +14,7 @@ import type { Actor, Deps } from './context.ts';
 import { domainError } from './errors.ts';
 import type { ErrorCode } from '../contract/error-codes.ts';
 import { findUserByUsername } from './accounts.ts';
+import { accountKey } from './account-keys.ts';
 import { findCleaningOrFail } from './cleanings.ts';
 import { appendEvents, type OfferChange } from '../events/append.ts';
 import type { Notice } from '../events/notices.ts';
@@ -31,7 +32,7 @@ import {
 type MovedTo = Extract<OfferStatus, OfferEventType>;
 
 function sameUsername(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+  return accountKey(a) === accountKey(b);
 }
 
 /** Runs `work` in one transaction and turns a constraint the checks could not foresee into its 400. */
@@ -79,10 +80,9 @@ export async function lockOwnersOfferOf(
 ): Promise<{ cleaning: CleaningRow; offers: OfferRow[]; offer: OfferRow }> {
   const cleaning = await lockCleaning(tx, cleaningId);
   if (cleaning.owner !== actor.id) throw domainError(notOwner);
-  const [user] = await tx.execute<{ id: number }[]>(
-    'select id from users where lower(username) = lower(?) limit 1',
-    [username],
-  );
+  const [user] = await tx.execute<{ id: number }[]>('select id from users where username_key = ?', [
+    accountKey(username),
+  ]);
   if (!user) throw domainError('USER_NOT_FOUND');
   const offers = await readOffers(tx, cleaningId);
   const offer = offers.find((o) => o.user_id === user.id);

@@ -5,23 +5,20 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
+import { accountKey } from '../domain/account-keys.ts';
 import { domainError } from '../domain/errors.ts';
 
 /** One login attempt let through; only a failed one keeps counting against its IP and email. */
 export type LoginAttempt = { succeeded(): Promise<void> };
 
 /**
- * Counts failed logins per client IP and per email; refuses with 429 once either has used up its window. Each
+ * Counts failed logins per client IP and per email (by the accountKey the login looks the account up by, so
+ * that every way of writing one address shares a count); refuses with 429 once either has used up its window. Each
  * count's window opens at its first failure, so that a burst cannot straddle a clock boundary for twice the limit.
  */
 export type LoginGuard = { admit(ip: string, email: string): Promise<LoginAttempt> };
 
 type Limits = { perEmail: number; perIp: number; windowSeconds: number };
-
-/** The email as the login looks it up (trimmed, any case), so that variants of one address share a count. */
-function emailKey(email: string): string {
-  return email.trim().toLowerCase();
-}
 
 function refuse(retryAfterMs: number): never {
   throw domainError('RATE_LIMITED', {
@@ -38,7 +35,7 @@ type Counters = { ip: RateLimiterAbstract; email: RateLimiterAbstract };
 function guardWith({ ip: byIp, email: byEmail }: Counters): LoginGuard {
   return {
     async admit(ip, email) {
-      const key = emailKey(email);
+      const key = accountKey(email);
       try {
         await byIp.consume(ip);
         await byEmail.consume(key);

@@ -41,8 +41,9 @@ const tokenOf = (u: { username: string; email: string }) =>
 /** Gives `cleaning` `n` pending offers and their log rows, written straight into the tables. */
 async function seedOffers(sql: TestDatabase['sql'], cleaningId: number, n: number, prefix: string) {
   await sql(
-    `insert into users (username, email, password_hash)
-       select '${prefix}_' || g, '${prefix}_' || g || '@example.io', 'x' from generate_series(1, ${n}) g`,
+    `insert into users (username, email, username_key, email_key, password_hash)
+       select u, u || '@example.io', lower(u), lower(u) || '@example.io', 'x'
+         from generate_series(1, ${n}) g, lateral (select '${prefix}_' || g as u) n`,
   );
   await sql(
     `insert into offers (cleaning_id, user_id) select $1, id from users where username like '${prefix}\\_%'`,
@@ -78,8 +79,9 @@ describe('slow consumers', () => {
     // would spend minutes hashing passwords), with the log rows that their offers would have produced.
     const em = server.app.orm.em.fork() as Em;
     await em.execute(
-      `insert into users (username, email, password_hash)
-         select 'bulk_' || g, 'bulk_' || g || '@example.io', 'x' from generate_series(1, ${OFFERS}) g`,
+      `insert into users (username, email, username_key, email_key, password_hash)
+         select 'bulk_' || g, 'bulk_' || g || '@example.io', 'bulk_' || g, 'bulk_' || g || '@example.io', 'x'
+           from generate_series(1, ${OFFERS}) g`,
     );
     await em.execute(
       `insert into offers (cleaning_id, user_id) select ?, id from users where username like 'bulk\\_%'`,

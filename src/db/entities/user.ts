@@ -7,6 +7,10 @@ const UserSchema = defineEntity({
     id: p.integer().primary().autoincrement(),
     username: p.text(),
     email: p.text(),
+    /** accountKey(username): what the unique index and every lookup by username compare. */
+    usernameKey: p.text(),
+    /** accountKey(email): what the unique index, every lookup by email and the login limit compare. */
+    emailKey: p.text(),
     emailVerified: p.boolean().default(false),
     passwordHash: p.text().hidden(),
     isActive: p.boolean().default(true),
@@ -19,7 +23,7 @@ const UserSchema = defineEntity({
   },
 });
 
-/** An account. Usernames and emails are unique regardless of case (enforced by the schema). */
+/** An account. Usernames and emails are unique by their accountKey (enforced by the schema). */
 export class User extends UserSchema.class {
   canAuthenticate(): boolean {
     return this.isActive;
