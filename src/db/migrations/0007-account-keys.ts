@@ -9,7 +9,7 @@ const BATCH = 1000;
  * place of PostgreSQL's lower(), which folds some characters differently from the login limit ('İ', 'ß', 'K').
  * The keys of existing accounts are computed here by the same function as the application's, not approximated
  * in SQL, so that no row needs fixing later. Two existing accounts whose keys clash stop the migration at the
- * unique index (with both keys in PostgreSQL's message) rather than have one of them renamed silently.
+ * unique index (PostgreSQL's message names the key) rather than have one of them renamed silently.
  */
 export class AccountKeys extends Migration {
   override name = '0007-account-keys';
