@@ -7,6 +7,8 @@ export type Row = {
   ratio: string;
   target: string;
   verdict: 'met' | 'missed' | '';
+  /** Our side's figure as a number, for `--compare` (two checkouts, row by row). */
+  measure?: { value: number; higherIsBetter: boolean };
 };
 
 /** What a scenario hands back: headline rows, a detailed markdown section, and its raw figures (JSON). */

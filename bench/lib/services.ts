@@ -225,10 +225,21 @@ export function startServer(
   return startListening(label, [...nodeArgs, 'src/main.ts'], env, SERVER_ROOT);
 }
 
-/** Starts the baseline: socket.io alone, no database, no auth lookups. */
-export function startBareSocketIo(nodeArgs: string[] = []): Promise<BenchProcess> {
+/** Starts the baseline: socket.io alone, no auth lookups; with a database, B2's raw accept too. */
+export function startBareSocketIo(nodeArgs: string[] = [], databaseUrl?: string): Promise<BenchProcess> {
   return startListening('bare-socketio', [...nodeArgs, 'bench/workers/bare-socketio-server.ts'], {
     PORT: '0',
     HOST: '0.0.0.0',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+}
+
+/** Starts the REST baseline: the same first loads on `node:http` and `pg` alone (bench/workers/bare-rest-server.ts). */
+export function startBareRest(databaseUrl: string, nodeArgs: string[] = []): Promise<BenchProcess> {
+  return startListening('bare-rest', [...nodeArgs, 'bench/workers/bare-rest-server.ts'], {
+    PORT: '0',
+    HOST: '0.0.0.0',
+    DATABASE_URL: databaseUrl,
+    SECRET_KEY: BENCH_SECRET,
   });
 }

@@ -1,9 +1,16 @@
 // B5: REST initial loads at realistic table sizes: the offers of a cleaning (owner), the caller's own offers,
-// and the job board, measured with autocannon; plus the query plans behind them.
+// the job board, one offer and the caller's account, measured with autocannon against a bare node:http + pg
+// server doing the same work; plus the query plans behind them.
 import autocannon from 'autocannon';
-import { createBenchDatabase, serverEnv, startServer } from '../lib/services.ts';
+import {
+  createBenchDatabase,
+  serverEnv,
+  startBareRest,
+  startServer,
+  type BenchProcess,
+} from '../lib/services.ts';
 import { createSeeder } from '../lib/seed.ts';
-import { median, ms } from '../lib/stats.ts';
+import { median, ms, ratio } from '../lib/stats.ts';
 import { say, table, type Row, type ScenarioResult } from '../lib/report.ts';
 
 export type B5Options = {
@@ -15,10 +22,25 @@ export type B5Options = {
   durationS: number;
   warmupS: number;
   reps: number;
+  /** Configurations of our server measured side by side (before/after a setting); default: one, as deployed. */
+  variants?: { label: string; env: Record<string, string> }[];
 };
 
-type Endpoint = { label: string; path: string; token: string; plan?: { sql: string; params: unknown[] } };
+type Endpoint = { label: string; path: string; token: string; floor?: boolean };
 type Figures = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+type EndpointResult = { endpoint: Endpoint; reps: Record<string, Figures[]>; median: Map<string, Figures> };
+
+const BASELINE = 'bare node:http + pg';
+
+function medianFigures(reps: Figures[]): Figures {
+  return {
+    rps: median(reps.map((r) => r.rps)),
+    p50: median(reps.map((r) => r.p50)),
+    p99: median(reps.map((r) => r.p99)),
+    non2xx: reps.reduce((s, r) => s + r.non2xx, 0),
+    errors: reps.reduce((s, r) => s + r.errors, 0),
+  };
+}
 
 export async function runB5(o: B5Options, nodeArgs: string[] = []): Promise<ScenarioResult> {
   const db = await createBenchDatabase('b5');
@@ -58,13 +80,16 @@ export async function runB5(o: B5Options, nodeArgs: string[] = []): Promise<Scen
       'select count(*)::int as n from offer_events',
     );
 
-    const server = await startServer(serverEnv({ databaseUrl: db.url }), nodeArgs, 'b5-server');
     const owner = owners[Math.floor(owners.length / 2)]!;
     const [{ id: cleaningId } = { id: 0 }] = await seed.sql<{ id: number }>(
       'select id from cleanings where owner = $1 order by id limit 1',
       [owner.id],
     );
     const cleaner = cleaners[Math.floor(cleaners.length / 2)]!;
+    const [{ username: offererName } = { username: '' }] = await seed.sql<{ username: string }>(
+      'select u.username from offers o join users u on u.id = o.user_id where o.cleaning_id = $1 order by o.user_id limit 1',
+      [cleaningId],
+    );
     const endpoints: Endpoint[] = [
       {
         label: `GET /api/cleanings/{id}/offers/ (owner, ${o.offersPerCleaning} offers)`,
@@ -81,36 +106,58 @@ export async function runB5(o: B5Options, nodeArgs: string[] = []): Promise<Scen
         path: '/api/feed/cleanings/',
         token: cleaner.token,
       },
-      { label: 'GET /healthz (floor: express, no auth, no database)', path: '/healthz', token: '' },
+      {
+        label: 'GET /api/cleanings/{id}/offers/{username}/ (O3, owner)',
+        path: `/api/cleanings/${cleaningId}/offers/${offererName}/`,
+        token: owner.token,
+      },
+      { label: 'GET /api/users/me/', path: '/api/users/me/', token: cleaner.token },
+      { label: 'GET /healthz (floor: no auth, no database)', path: '/healthz', token: '', floor: true },
     ];
-    const results: { endpoint: Endpoint; reps: Figures[]; median: Figures }[] = [];
-    for (const e of endpoints) {
-      const headers: Record<string, string> = e.token ? { authorization: `Bearer ${e.token}` } : {};
-      const run = (duration: number) =>
-        autocannon({ url: server.url + e.path, connections: o.connections, duration, headers });
-      await run(o.warmupS);
-      const reps: Figures[] = [];
-      for (let i = 0; i < o.reps; i++) {
-        const r = await run(o.durationS);
-        reps.push({
-          rps: r.requests.mean,
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          non2xx: r.non2xx,
-          errors: r.errors + r.timeouts,
-        });
+
+    // Our server (in each of its variants) and the bare baseline run side by side; every endpoint is measured
+    // on each in turn, the order swapped every repetition, so that a busy moment of the machine hits both.
+    const variants = o.variants ?? [{ label: 'Phresh Live', env: {} }];
+    const targets: { label: string; process: BenchProcess }[] = [];
+    for (const [i, v] of variants.entries())
+      targets.push({
+        label: v.label,
+        process: await startServer(
+          serverEnv({ databaseUrl: db.url, extra: v.env }),
+          nodeArgs,
+          `b5-server-${i}`,
+        ),
+      });
+    targets.push({ label: BASELINE, process: await startBareRest(db.url) });
+    const results: EndpointResult[] = [];
+    try {
+      for (const e of endpoints) {
+        const headers: Record<string, string> = e.token ? { authorization: `Bearer ${e.token}` } : {};
+        const run = (url: string, duration: number) =>
+          autocannon({ url: url + e.path, connections: o.connections, duration, headers });
+        for (const t of targets) await run(t.process.url, o.warmupS);
+        const reps = new Map<string, Figures[]>(targets.map((t) => [t.label, []]));
+        for (let i = 0; i < o.reps; i++) {
+          const order = i % 2 === 0 ? targets : [...targets].reverse();
+          for (const t of order) {
+            const r = await run(t.process.url, o.durationS);
+            reps.get(t.label)!.push({
+              rps: r.requests.mean,
+              p50: r.latency.p50,
+              p99: r.latency.p99,
+              non2xx: r.non2xx,
+              errors: r.errors + r.timeouts,
+            });
+          }
+        }
+        const byTarget = new Map([...reps].map(([label, figures]) => [label, medianFigures(figures)]));
+        for (const [label, m] of byTarget)
+          say(`B5: ${label}: ${e.label}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms, ${m.non2xx} non-2xx`);
+        results.push({ endpoint: e, reps: Object.fromEntries(reps), median: byTarget });
       }
-      const m: Figures = {
-        rps: median(reps.map((r) => r.rps)),
-        p50: median(reps.map((r) => r.p50)),
-        p99: median(reps.map((r) => r.p99)),
-        non2xx: reps.reduce((s, r) => s + r.non2xx, 0),
-        errors: reps.reduce((s, r) => s + r.errors, 0),
-      };
-      say(`B5: ${e.label}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms, ${m.non2xx} non-2xx`);
-      results.push({ endpoint: e, reps, median: m });
+    } finally {
+      for (const t of targets) await t.process.stop();
     }
-    await server.stop();
 
     // The plans of the queries behind these endpoints and the socket handshake, at this size.
     const plans = [
@@ -173,32 +220,50 @@ export async function runB5(o: B5Options, nodeArgs: string[] = []): Promise<Scen
       planLines.push(`- ${p.label}: ${scans.slice(0, 3).join('; ')} — ${exec.toLowerCase()}`);
     }
 
-    const rows: Row[] = results.map((r) => ({
-      scenario: 'B5',
-      metric: `${r.endpoint.label}: req/s, p99 ms`,
-      value: `${r.median.rps.toFixed(0)}, ${ms(r.median.p99)}`,
-      baseline: '',
-      ratio: '',
-      target: '',
-      verdict: '',
-    }));
+    const floorOf = (label: string) => results.find((r) => r.endpoint.floor)?.median.get(label)?.rps ?? NaN;
+    const ours = variants.map((v) => v.label);
+    const rows: Row[] = results.flatMap((r) => {
+      const base = r.median.get(BASELINE)!;
+      return ours.map((label): Row => {
+        const m = r.median.get(label)!;
+        const share = m.rps / base.rps;
+        return {
+          scenario: 'B5',
+          metric: `${ours.length > 1 ? `${label}: ` : ''}${r.endpoint.label}: req/s, p99 ms`,
+          value: `${m.rps.toFixed(0)}, ${ms(m.p99)}`,
+          baseline: `${base.rps.toFixed(0)}, ${ms(base.p99)}`,
+          ratio: ratio(m.rps, base.rps),
+          target: r.endpoint.floor ? '' : '≥ 0.7×',
+          verdict: r.endpoint.floor ? '' : share >= 0.7 ? 'met' : 'missed',
+          measure: { value: m.rps, higherIsBetter: true },
+        };
+      });
+    });
     return {
       id: 'B5',
       title: 'REST initial loads',
       rows,
       details: [
-        `Tables: ${o.owners * o.cleaningsPerOwner} cleanings of ${o.owners} owners, ${offerCount} offers from ${o.cleaners} cleaners (${o.offersPerCleaning} per cleaning), ${eventCount} offer events, one in ten cleanings edited. autocannon, ${o.connections} connections, ${o.reps} × ${o.durationS} s after ${o.warmupS} s of warm-up per endpoint; medians. \`GET /healthz\` is the floor of the HTTP stack on this machine (no authentication, no query).`,
+        `Tables: ${o.owners * o.cleaningsPerOwner} cleanings of ${o.owners} owners, ${offerCount} offers from ${o.cleaners} cleaners (${o.offersPerCleaning} per cleaning), ${eventCount} offer events, one in ten cleanings edited. autocannon, ${o.connections} connections, ${o.reps} × ${o.durationS} s after ${o.warmupS} s of warm-up per endpoint and server; medians. The servers run side by side on one database, and each endpoint is measured on each of them in turn (the order swapped every repetition). The baseline (\`bench/workers/bare-rest-server.ts\`) answers the same routes on \`node:http\` and \`pg\` alone: the same token verification, the same user lookup, the same SQL as our server sends and \`JSON.stringify\` of the same shape, without framework, ORM, middleware or logging. \`GET /healthz\` is each server's HTTP floor (no authentication, no query); "of floor" is an endpoint's req/s as a share of its own server's floor.`,
         '',
         ...table(
-          ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'],
-          results.map((r) => [
-            r.endpoint.label,
-            r.median.rps.toFixed(0),
-            ms(r.median.p50),
-            ms(r.median.p99),
-            String(r.median.non2xx),
-            String(r.median.errors),
-          ]),
+          ['endpoint', 'server', 'req/s', 'p50 ms', 'p99 ms', 'of floor', 'vs baseline', 'non-2xx', 'errors'],
+          results.flatMap((r) =>
+            targets.map((t) => {
+              const m = r.median.get(t.label)!;
+              return [
+                r.endpoint.label,
+                t.label,
+                m.rps.toFixed(0),
+                ms(m.p50),
+                ms(m.p99),
+                r.endpoint.floor ? '' : `${((m.rps / floorOf(t.label)) * 100).toFixed(1)} %`,
+                t.label === BASELINE ? '' : ratio(m.rps, r.median.get(BASELINE)!.rps),
+                String(m.non2xx),
+                String(m.errors),
+              ];
+            }),
+          ),
         ),
         '',
         `Query plans at this size (\`EXPLAIN ANALYZE\`):`,
@@ -207,7 +272,11 @@ export async function runB5(o: B5Options, nodeArgs: string[] = []): Promise<Scen
       ],
       raw: {
         options: o,
-        results: results.map((r) => ({ label: r.endpoint.label, reps: r.reps, median: r.median })),
+        results: results.map((r) => ({
+          label: r.endpoint.label,
+          reps: r.reps,
+          median: Object.fromEntries(r.median),
+        })),
       },
     };
   } finally {
