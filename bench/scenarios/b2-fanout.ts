@@ -69,7 +69,11 @@ async function round(
 type Case = {
   label: string;
   app: Latency;
+  /** The baseline the ratio is taken against. */
   base: Latency;
+  baseLabel: string;
+  /** For the big accept, the emits alone: one room, and one room per offerer. */
+  baseRoom?: Latency;
   baseEach?: Latency;
   missing: number;
   ackMs: number;
@@ -84,22 +88,25 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
   const seed = createSeeder(db.url);
   try {
     server = await startServer(serverEnv({ databaseUrl: db.url }), [], 'b2-server');
-    bare = await startBareSocketIo();
+    bare = await startBareSocketIo([], db.url);
     workers = await Promise.all(
       Array.from({ length: o.workers }, () => startWorker('bench/workers/socket-holder.ts')),
     );
 
-    // Case 1: one accept on a cleaning with `offers` offers, each offerer connected.
+    // Case 1: one accept on a cleaning with `offers` offers, each offerer connected, on our server and, in the
+    // same rounds, on the bare server doing the same transaction through raw pg and one emit per event.
     const [owner] = await seed.users('b2owner', 1);
     const cleaners = await seed.users('b2cleaner', o.offers);
-    const cleaningIds = await seed.cleanings(owner!.id, o.rounds + o.warmupRounds + Math.max(...o.sizes) + 1);
-    const acceptCleanings = cleaningIds.slice(0, o.rounds + o.warmupRounds);
-    for (const id of acceptCleanings)
+    const acceptRounds = o.rounds + o.warmupRounds;
+    const cleaningIds = await seed.cleanings(owner!.id, 2 * acceptRounds + Math.max(...o.sizes) + 1);
+    const acceptCleanings = cleaningIds.slice(0, acceptRounds);
+    const rawAcceptCleanings = cleaningIds.slice(acceptRounds, 2 * acceptRounds);
+    for (const id of [...acceptCleanings, ...rawAcceptCleanings])
       await seed.offers(
         id,
         cleaners.map((c) => c.id),
       );
-    say(`B2: connecting ${o.offers} cleaners`);
+    say(`B2: connecting ${o.offers} cleaners to each server`);
     const parts = split(cleaners, workers.length);
     await Promise.all(
       workers.map((w, i) =>
@@ -111,45 +118,46 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
         }),
       ),
     );
-    const ownerSocket = await connect(server.url, { token: owner!.token });
-    const appReps: Latency[] = [];
-    const acceptAcks: number[] = [];
-    for (const [i, cleaningId] of acceptCleanings.entries()) {
-      const chosen = cleaners[i % cleaners.length]!;
-      const r = await round(
-        workers,
-        { match: { event: 'offer:event', cleaningId }, group: 'app' },
-        async () => {
-          await ack(ownerSocket, 'offer:accept', { cleaning_id: cleaningId, username: chosen.username });
-        },
-      );
-      if (i >= o.warmupRounds) {
-        appReps.push(latency(r.latencies));
-        acceptAcks.push(r.ackMs);
-      }
-      if (r.missing > 0) say(`B2: ${r.missing} cleaners missed their push`);
-    }
-    await Promise.all(workers.map((w) => w.call('closeAll')));
-    ownerSocket.close();
-
-    // Its baselines: one message to a room of the same size, and one message to each of that many rooms.
     await Promise.all(
       workers.map((w, i) =>
         w.call('connect', {
           url: bare!.url,
-          auths: parts[i]!.map((_, j) => ({
-            rooms: ['watchers', `u${i * Math.ceil(o.offers / workers.length) + j}`],
+          auths: parts[i]!.map((c, j) => ({
+            rooms: ['watchers', `u${i * Math.ceil(o.offers / workers.length) + j}`, `user:${c.id}`],
           })),
           events: ['bench:message'],
           group: 'bare',
         }),
       ),
     );
+    const ownerSocket = await connect(server.url, { token: owner!.token });
     const trigger = await connect(bare.url, {});
+    const appReps: Latency[] = [];
+    const acceptAcks: number[] = [];
+    const baseRaw: Latency[] = [];
     const baseRoom: Latency[] = [];
     const baseEach: Latency[] = [];
     let roundNo = 0;
-    for (let i = 0; i < o.rounds + o.warmupRounds; i++) {
+    for (const [i, cleaningId] of acceptCleanings.entries()) {
+      const chosen = cleaners[i % cleaners.length]!;
+      const appRound = () =>
+        round(workers, { match: { event: 'offer:event', cleaningId }, group: 'app' }, async () => {
+          await ack(ownerSocket, 'offer:accept', { cleaning_id: cleaningId, username: chosen.username });
+        });
+      const rawId = rawAcceptCleanings[i]!;
+      const rawRound = () =>
+        round(workers, { match: { event: 'bench:message', cleaningId: rawId }, group: 'bare' }, async () => {
+          await ack(trigger, 'bench:accept', { cleaning_id: rawId, username: chosen.username });
+        });
+      // Alternating which goes first, so that a busy moment of the machine does not favour one side.
+      let appR, raw;
+      if (i % 2 === 0) {
+        appR = await appRound();
+        raw = await rawRound();
+      } else {
+        raw = await rawRound();
+        appR = await appRound();
+      }
       const a = ++roundNo;
       const r1 = await round(workers, { match: { event: 'bench:message', round: a }, group: 'bare' }, () =>
         ack(trigger, 'bench:room-emit', { room: 'watchers', message: { round: a } }),
@@ -159,15 +167,22 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
         ack(trigger, 'bench:each-emit', { prefix: 'u', count: o.offers, message: { round: b } }),
       );
       if (i >= o.warmupRounds) {
+        appReps.push(latency(appR.latencies));
+        acceptAcks.push(appR.ackMs);
+        baseRaw.push(latency(raw.latencies));
         baseRoom.push(latency(r1.latencies));
         baseEach.push(latency(r2.latencies));
       }
+      if (appR.missing > 0) say(`B2: ${appR.missing} cleaners missed their push`);
     }
     await Promise.all(workers.map((w) => w.call('closeAll')));
+    ownerSocket.close();
     cases.push({
       label: `accept with ${o.offers} offers`,
       app: medianLatency(appReps),
-      base: medianLatency(baseRoom),
+      base: medianLatency(baseRaw),
+      baseLabel: 'raw pg transaction + per-room emits',
+      baseRoom: medianLatency(baseRoom),
       baseEach: medianLatency(baseEach),
       missing: 0,
       ackMs: median(acceptAcks),
@@ -255,6 +270,7 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
         label: `${size} subscribed sockets`,
         app: medianLatency(appReps),
         base: medianLatency(baseReps),
+        baseLabel: 'bare room emit',
         missing,
         ackMs: median(acks),
       });
@@ -269,6 +285,7 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
       ratio: ratio(c.app.p99, c.base.p99),
       target: 'p99 ≤ 1.25×',
       verdict: c.app.p99 <= 1.25 * c.base.p99 && c.missing === 0 ? 'met' : 'missed',
+      measure: { value: c.app.p99, higherIsBetter: false },
     }));
     return {
       id: 'B2',
@@ -277,7 +294,7 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
       details: [
         `Latency of each receiver: from the moment the owner's \`offer:accept\` leaves the client to the moment the receiver's client process has the push (clocks of one machine, sub-millisecond). Receivers are spread over ${o.workers} client processes. Per case ${o.warmupRounds} warm-up rounds, then ${o.rounds} measured rounds; the table gives the median over rounds of each round's p50, p99 and max across receivers.`,
         '',
-        `- **accept with ${o.offers} offers**: ${o.offers} cleaners connected, one accept makes 1 \`accepted\` and ${o.offers - 1} \`rejected\` events, each pushed to its own cleaner; the latency is the accept's whole transaction (lock, ${o.offers} offers read, ${o.offers} rows updated, ${o.offers} events written, commit) plus the push. Baselines: the bare server emits one message to one room of ${o.offers} sockets (the issue's baseline), and ${o.offers} messages to ${o.offers} rooms of one socket (the same work pattern as the accept).`,
+        `- **accept with ${o.offers} offers**: ${o.offers} cleaners connected, one accept makes 1 \`accepted\` and ${o.offers - 1} \`rejected\` events, each pushed to its own cleaner; the latency is the accept's whole transaction (lock, ${o.offers} offers read, ${o.offers} rows updated, ${o.offers} events written, commit) plus the push. The baseline of the ratio does the same work without our stack: the bare server runs the same statements as our accept through raw \`pg\` in one transaction (lock, offerer, offers, one update, one append of the events and the notice with NOTIFY), commits, acks and emits each event to its offerer's room; its rounds alternate with ours, on another cleaning with as many offers. For scale, the emits alone: one message to one room of ${o.offers} sockets, and ${o.offers} messages to ${o.offers} rooms of one socket.`,
         `- **N subscribed sockets**: N sockets of the cleaning's owner subscribed to it (\`cleaning:subscribe\`); one accept makes one event, pushed to all N. Baseline: one message to a room of N sockets.`,
         '',
         ...table(
@@ -285,6 +302,8 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
             'case',
             'Phresh p50 / p99 / max',
             'ack of the accept (median)',
+            'baseline',
+            'baseline p50 / p99 / max',
             'bare room emit p50 / p99 / max',
             'bare per-room emits p50 / p99 / max',
             'p99 ratio',
@@ -293,7 +312,9 @@ export async function runB2(o: B2Options): Promise<ScenarioResult> {
             c.label,
             `${ms(c.app.p50)} / ${ms(c.app.p99)} / ${ms(c.app.max)}`,
             ms(c.ackMs),
+            c.baseLabel,
             `${ms(c.base.p50)} / ${ms(c.base.p99)} / ${ms(c.base.max)}`,
+            c.baseRoom ? `${ms(c.baseRoom.p50)} / ${ms(c.baseRoom.p99)} / ${ms(c.baseRoom.max)}` : '–',
             c.baseEach ? `${ms(c.baseEach.p50)} / ${ms(c.baseEach.p99)} / ${ms(c.baseEach.max)}` : '–',
             ratio(c.app.p99, c.base.p99),
           ]),
