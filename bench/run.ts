@@ -1,6 +1,8 @@
 // `npm run bench`: starts what it needs on this machine, runs B1–B5 against their baselines in the same run,
 // and writes docs/BENCHMARKS.md (and .bench/results.json). `-- --only B1,B3` runs a subset (the doc is then
-// written to .bench/ instead, so that a partial run never replaces the full one); `-- --quick` uses small sizes.
+// written to .bench/ instead, so that a partial run never replaces the full one); `-- --quick` uses small sizes;
+// `-- --compare BASE_REF [--rounds N]` runs the chosen scenarios against BASE_REF's server and this tree's,
+// alternating, and prints each row's ratio (see bench/lib/compare.ts).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import * as prettier from 'prettier';
 import pg from 'pg';
+import { compare } from './lib/compare.ts';
 import { summariseProfile } from './lib/cpu-profile.ts';
 import { say, table, type ScenarioResult } from './lib/report.ts';
 import { maxOpenFiles, PG_ADMIN_URL, REDIS_URL, ROOT, SCRATCH_DIR } from './lib/services.ts';
@@ -18,8 +21,25 @@ import { runB4 } from './scenarios/b4-two-nodes.ts';
 import { runB5 } from './scenarios/b5-rest.ts';
 
 const { values: args } = parseArgs({
-  options: { only: { type: 'string' }, quick: { type: 'boolean' }, 'no-profile': { type: 'boolean' } },
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean' },
+    'no-profile': { type: 'boolean' },
+    compare: { type: 'string' },
+    rounds: { type: 'string' },
+  },
 });
+
+if (args.compare) {
+  const lines = await compare(
+    args.compare,
+    (args.only ?? 'B1,B2,B3,B4,B5').toUpperCase(),
+    Boolean(args.quick),
+    Number(args.rounds ?? 2),
+  );
+  process.stdout.write(lines.join('\n') + '\n');
+  process.exit(0);
+}
 const only = new Set((args.only ?? 'B1,B2,B3,B4,B5').toUpperCase().split(','));
 const quick = Boolean(args.quick);
 const full = only.size === 5 && !quick;
@@ -166,6 +186,7 @@ const doc = [
   'npm run bench                 # everything below; writes docs/BENCHMARKS.md and .bench/results.json',
   'npm run bench -- --only B2,B3 # a subset (written to .bench/BENCHMARKS.md)',
   'npm run bench -- --quick      # small sizes, for a smoke run',
+  'npm run bench -- --compare main --only B5 --quick  # this tree vs main, alternating; flags rows > 5 % worse',
   'npm run harness -- --url http://localhost:3000 --owners 50 --cleaners 2000 --duration 60 --json out.json',
   '```',
   '',

@@ -123,6 +123,7 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
           ratio: ratio(appOps, pgOps),
           target: '≥ 0.80×',
           verdict: met ? 'met' : 'missed',
+          measure: { value: appOps, higherIsBetter: true },
         },
         {
           scenario: 'B1',
@@ -132,6 +133,7 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
           ratio: ratio(m(appReps, 'p99'), m(pgReps, 'p99')),
           target: '',
           verdict: '',
+          measure: { value: m(appReps, 'p99'), higherIsBetter: false },
         },
       ],
       details: [

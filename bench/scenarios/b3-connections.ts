@@ -162,6 +162,7 @@ export async function runB3(o: B3Options): Promise<ScenarioResult> {
         ratio: `${r.toFixed(2)}×`,
         target: `≤ 1.30×${last ? ', no errors' : ''}`,
         verdict: r <= 1.3 && a.errors === 0 && a.disconnects === 0 ? 'met' : 'missed',
+        measure: { value: a.perSocketKiB, higherIsBetter: false },
       };
     });
     return {

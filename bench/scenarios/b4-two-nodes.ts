@@ -207,6 +207,7 @@ export async function runB4(o: B4Options): Promise<ScenarioResult> {
         ratio: ratio(two.offer.p99, one.offer.p99),
         target: '',
         verdict: '',
+        measure: { value: two.offer.p99, higherIsBetter: false },
       },
       {
         scenario: 'B4',
@@ -216,6 +217,7 @@ export async function runB4(o: B4Options): Promise<ScenarioResult> {
         ratio: ratio(two.feed.p99, one.feed.p99),
         target: '',
         verdict: '',
+        measure: { value: two.feed.p99, higherIsBetter: false },
       },
       {
         scenario: 'B4',
@@ -225,6 +227,7 @@ export async function runB4(o: B4Options): Promise<ScenarioResult> {
         ratio: ratio(t2.opsPerSec, t1.opsPerSec),
         target: '',
         verdict: '',
+        measure: { value: t2.opsPerSec, higherIsBetter: true },
       },
     ];
     return {

@@ -1,0 +1,94 @@
+// `npm run bench -- --compare BASE_REF --only B1,B5`: the chosen scenarios against a checkout of BASE_REF and
+// against this working tree, in alternating runs (base, tree, tree, base, ...), and each row's ratio. The bench
+// itself (scenarios, baselines, clients) is this tree's in both; only the server under test differs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { say, table, type Row } from './report.ts';
+import { median } from './stats.ts';
+import { ROOT, SCRATCH_DIR, spawnNode } from './services.ts';
+
+/** A change that costs more than this on a row is flagged. */
+const WARN_SHARE = 0.05;
+
+function git(args: string[], cwd = ROOT): string {
+  const out = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`git ${args.join(' ')}: ${out.stderr.trim()}`);
+  return out.stdout.trim();
+}
+
+/** A detached worktree of `ref` under the scratch dir, sharing this tree's node_modules. */
+function checkout(ref: string): { dir: string; commit: string; remove(): void } {
+  const commit = git(['rev-parse', '--verify', `${ref}^{commit}`]);
+  const dir = join(SCRATCH_DIR, `compare-${commit.slice(0, 12)}`);
+  if (existsSync(dir)) git(['worktree', 'remove', '--force', dir]);
+  git(['worktree', 'add', '--detach', dir, commit]);
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return {
+    dir,
+    commit,
+    remove() {
+      rmSync(join(dir, 'node_modules'));
+      git(['worktree', 'remove', '--force', dir]);
+    },
+  };
+}
+
+/** One `--only` run of this tree's bench against the server code in `serverRoot`; its rows. */
+async function runOnce(serverRoot: string, only: string, quick: boolean): Promise<Row[]> {
+  const child = spawnNode(['bench/run.ts', '--only', only, '--no-profile', ...(quick ? ['--quick'] : [])], {
+    env: { ...process.env, BENCH_SERVER_ROOT: serverRoot } as Record<string, string>,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench run against ${serverRoot} failed (${code})`);
+  const results = JSON.parse(readFileSync(join(SCRATCH_DIR, 'results.json'), 'utf8')) as {
+    results: { rows: Row[] }[];
+  };
+  return results.results.flatMap((r) => r.rows);
+}
+
+export async function compare(
+  baseRef: string,
+  only: string,
+  quick: boolean,
+  rounds: number,
+): Promise<string[]> {
+  const base = checkout(baseRef);
+  const figures = new Map<string, { base: number[]; tree: number[]; higherIsBetter: boolean }>();
+  try {
+    for (let i = 0; i < rounds; i++) {
+      // base, tree, tree, base, ...: neither side always runs on a fresher (or more loaded) machine.
+      const order: ('base' | 'tree')[] = i % 2 === 0 ? ['base', 'tree'] : ['tree', 'base'];
+      for (const side of order) {
+        say(`compare: round ${i + 1} of ${rounds}, ${side === 'base' ? baseRef : 'working tree'}`);
+        for (const row of await runOnce(side === 'base' ? base.dir : ROOT, only, quick)) {
+          if (!row.measure || !Number.isFinite(row.measure.value)) continue;
+          const key = `${row.scenario}: ${row.metric}`;
+          const f = figures.get(key) ?? { base: [], tree: [], higherIsBetter: row.measure.higherIsBetter };
+          f[side].push(row.measure.value);
+          figures.set(key, f);
+        }
+      }
+    }
+  } finally {
+    base.remove();
+  }
+  const lines = [...figures].map(([key, f]) => {
+    const b = median(f.base);
+    const t = median(f.tree);
+    const cost = f.higherIsBetter ? b / t - 1 : t / b - 1;
+    return [
+      key,
+      b.toFixed(1),
+      t.toFixed(1),
+      `${(t / b).toFixed(2)}×`,
+      cost > WARN_SHARE ? `⚠ costs ${(cost * 100).toFixed(0)} %` : 'ok',
+    ];
+  });
+  return [
+    `Working tree vs ${baseRef} (${base.commit.slice(0, 12)}), ${rounds} alternating rounds of \`--only ${only}${quick ? ' --quick' : ''}\`, medians; a row is flagged when the tree is more than ${WARN_SHARE * 100} % worse.`,
+    '',
+    ...table([`measure (ours)`, baseRef, 'working tree', 'tree / base', 'verdict'], lines),
+  ];
+}
