@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
 import { openOrm, type Orm, type Em } from './db/orm.ts';
 import type { Deps } from './domain/context.ts';
+import { createAuthUserCache } from './domain/auth-user-cache.ts';
 import { createTokenService } from './domain/tokens.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { memoryLoginGuard, redisLoginGuard, type LoginGuard } from './http/login-guard.ts';
@@ -81,9 +82,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     else res.writeHead(503).end();
   });
 
-  const depsFor = (em: Em): Deps => ({ em, tokens });
+  const authUsers = createAuthUserCache(config.authUserCacheMs);
+  const depsFor = (em: Em): Deps => ({ em, tokens, authUsers });
 
-  const realtime = createRealtime({ httpServer, config, logger, orm, redis, tokens, depsFor, metrics });
+  const realtime = createRealtime({
+    httpServer,
+    config,
+    logger,
+    orm,
+    redis,
+    tokens,
+    depsFor,
+    metrics,
+    onSessionClosed: (userId) => authUsers.evict(userId),
+  });
   metrics.watch({
     openSockets: () => realtime.io.of('/').sockets.size,
     pool: async (): Promise<PoolUsage | undefined> => {

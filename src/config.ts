@@ -68,6 +68,8 @@ const envSchema = z.object({
   // Below the statement timeout (15 s), so that a wait for a stalled holder's lock ends first, as a clean 503.
   DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(14_000).default(3_000),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(5_000),
+  // 0 turns the cache off; at most a minute, since a deactivated account stays usable that long on a node that missed its notice.
+  AUTH_USER_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -140,6 +142,11 @@ export type Config = Readonly<{
   databaseLockTimeoutMs: number;
   /** A session that holds a transaction open and sends nothing this long is cut, releasing its locks. */
   databaseIdleInTransactionTimeoutMs: number;
+  /**
+   * How long a node reuses an account it read for a token (0: never). A deactivation is seen at once on the node
+   * that made it and on every node that hears its notice; this is the bound for a node that has not.
+   */
+  authUserCacheMs: number;
   /** Redis URL; absent means a single node on the in-memory socket.io adapter. */
   redisUrl: string | undefined;
   /** Seed nodes of a Redis Cluster, used instead of `redisUrl`; empty when Redis is a single server. */
@@ -246,6 +253,7 @@ export function loadConfig(
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseLockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
     databaseIdleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    authUserCacheMs: e.AUTH_USER_CACHE_MS,
     redisUrl: e.REDIS_URL,
     redisClusterNodes: Object.freeze((e.REDIS_CLUSTER_NODES ?? []).map((node) => Object.freeze(node))),
     redisPrefix: e.REDIS_PREFIX,

@@ -68,14 +68,41 @@ export async function loginWithPassword(deps: Deps, input: LoginInput): Promise<
 }
 
 /** Resolves a bearer token to an active user, with the original's three distinct 401s. */
-export async function authenticateToken(deps: Pick<Deps, 'em' | 'tokens'>, token: string) {
+export async function authenticateToken(deps: Pick<Deps, 'em' | 'tokens' | 'authUsers'>, token: string) {
   const claims = deps.tokens.verify(token);
-  const user = await deps.em.findOne(User, { username: claims.username });
+  const user = await findTokenUser(deps, claims.username);
   // The token was issued to this username *and* email: an account deleted and registered again under the
   // same username is someone else, whom the old token must not open.
   if (!user || user.email !== claims.email) throw domainError('NO_AUTHENTICATED_USER');
   if (!user.canAuthenticate()) throw domainError('INACTIVE_USER');
   return { user, expiresAt: claims.expiresAt };
+}
+
+/** The account a token names, from this node's short-lived cache when it holds it (see `auth-user-cache.ts`). */
+async function findTokenUser(deps: Pick<Deps, 'em' | 'authUsers'>, username: string): Promise<User | null> {
+  const cache = deps.authUsers;
+  const cached = cache?.get(username);
+  if (cached) return deps.em.merge(User, { ...cached }, { refresh: false });
+  const mark = cache?.mark() ?? 0;
+  const user = await deps.em.findOne(User, { username });
+  if (user?.isActive)
+    cache?.set(
+      username,
+      {
+        id: user.id,
+        username: user.username,
+        email: user.email,
+        usernameKey: user.usernameKey,
+        emailKey: user.emailKey,
+        emailVerified: user.emailVerified,
+        isActive: user.isActive,
+        isSuperuser: user.isSuperuser,
+        createdAt: user.createdAt,
+        updatedAt: user.updatedAt,
+      },
+      mark,
+    );
+  return user;
 }
 
 /** U3: the caller's own account with its profile; no token is included. */
@@ -95,6 +122,8 @@ export async function deactivateUser(deps: Deps, actor: User, username: string):
     await appendEvents(tx, { notices: [{ type: 'session:closed', userId: target.id }] });
     return target;
   });
+  // Other nodes evict when they hear the notice; this one need not wait for it.
+  deps.authUsers?.evict(user.id);
   const profile = await deps.em.findOne(Profile, { userId: user.id });
   return userPublic(user, profile);
 }

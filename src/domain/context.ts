@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.ts';
+import type { AuthUserCache } from './auth-user-cache.ts';
 import type { TokenService } from './tokens.ts';
 
 /** Who is acting: enough to check permissions without reloading the account. */
@@ -8,4 +9,6 @@ export type Actor = Readonly<{ id: number; username: string }>;
 export type Deps = Readonly<{
   em: Em;
   tokens: TokenService;
+  /** This node's cache of token accounts; without it every authentication reads the account. */
+  authUsers?: AuthUserCache;
 }>;

@@ -8,7 +8,7 @@ import { createDeliveryQueue } from './delivery-queue.ts';
 import type { EventListener } from './listeners.ts';
 import type { LogPosition } from './log-reads.ts';
 import { pushNotice } from './notice-pushes.ts';
-import { noticeCleaningId, type LoggedNotice } from './notices.ts';
+import { noticeCleaningId, type LoggedNotice, type Notice } from './notices.ts';
 import { createSocketGates } from './socket-gates.ts';
 
 /** Reads back from the durable log: announcements too big to carry their events, gaps, and catch-ups. */
@@ -71,6 +71,8 @@ export function createEventRelay(deps: {
   logger: Logger;
   /** Told of every event this node pushes, with how long after its recording (relay lag). */
   onPushed?: (lagSeconds: number) => void;
+  /** Told of every notice this node handles, before its pushes (e.g. to forget a closed account). */
+  onNotice?: (notice: Notice) => void;
 }): EventRelay {
   const { io, listener, reader, logger } = deps;
   const queue = createDeliveryQueue(logger);
@@ -126,6 +128,7 @@ export function createEventRelay(deps: {
     const logged = 'logged' in announcement ? announcement.logged : await reader.notice(id);
     if (!logged) return;
     remember(noticesPushed, id, true, MAX_TRACKED_NOTICES);
+    deps.onNotice?.(logged.notice);
     pushNotice(io, logged.notice);
   }
 

@@ -72,6 +72,8 @@ export function createRealtime(options: {
   redis: RedisClients | undefined;
   tokens: TokenService;
   depsFor(em: Em): Deps;
+  /** Told of every account closed anywhere (a `session:closed` notice heard by this node). */
+  onSessionClosed?: (userId: number) => void;
   metrics: Metrics;
 }): Realtime {
   const { config, logger, orm, redis, metrics } = options;
@@ -115,6 +117,9 @@ export function createRealtime(options: {
       noticesSince: (at, afterPosition) => readNoticesSince(fork(), at, afterPosition),
     },
     onPushed: (lag) => metrics.relayLag(lag),
+    onNotice: (notice) => {
+      if (notice.type === 'session:closed') options.onSessionClosed?.(notice.userId);
+    },
   });
   const commands = createCommandRunner({
     fork,
