@@ -27,8 +27,27 @@ const { values: args } = parseArgs({
     'no-profile': { type: 'boolean' },
     compare: { type: 'string' },
     rounds: { type: 'string' },
+    variant: { type: 'string', multiple: true },
+    'profile-b5': { type: 'boolean' },
   },
 });
+
+/** `--variant "label:NAME=value,NAME=value"`: B5 also measures our server so configured, side by side. */
+const variants = [
+  { label: 'Phresh Live', env: {} as Record<string, string> },
+  ...(args.variant ?? []).map((v) => {
+    const [label, settings = ''] = v.split(':');
+    return {
+      label: label!,
+      env: Object.fromEntries(
+        settings
+          .split(',')
+          .filter(Boolean)
+          .map((kv) => kv.split('=') as [string, string]),
+      ),
+    };
+  }),
+];
 
 if (args.compare) {
   const lines = await compare(
@@ -80,6 +99,7 @@ const plan = {
     durationS: quick ? 2 : 4,
     warmupS: quick ? 1 : 2,
     reps: 3,
+    variants,
   },
 };
 
@@ -107,6 +127,41 @@ async function machine(): Promise<string[]> {
       .map((l) => l.toFixed(1))
       .join(' / ')}.`,
   ];
+}
+
+/** Node flags that write a CPU profile of a server into the scratch dir, read back by `profileSummary`. */
+function profileArgs(label: string): string[] {
+  const dir = join(SCRATCH_DIR, `profile-${label}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+/** Self time by package and by function of each profile `profileArgs(label)` had written. */
+function profileSummary(label: string, what: string): string[] {
+  const dir = join(SCRATCH_DIR, `profile-${label}-${process.pid}`);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .flatMap((file, i) => {
+      const s = summariseProfile(join(dir, file), 15);
+      return [
+        `${what}${i > 0 ? ` (server ${i + 1})` : ''}: ${((s.totalMs - s.idleMs) / 1000).toFixed(1)} s busy of ${(s.totalMs / 1000).toFixed(1)} s, start-up and seeding included. Self time by package:`,
+        '',
+        ...table(
+          ['package / area', 'share of busy time'],
+          s.byArea.map((a) => [a.area, `${(a.share * 100).toFixed(1)} %`]),
+        ),
+        '',
+        'Hottest functions (self time):',
+        '',
+        ...table(
+          ['function', 'share'],
+          s.byFunction.map((f) => [`\`${f.name}\``, `${(f.share * 100).toFixed(1)} %`]),
+        ),
+        '',
+      ];
+    });
 }
 
 /** A short extra B1 pass with the server under --cpu-prof, summarised by package and by function. */
@@ -150,7 +205,7 @@ const runners: Record<string, () => Promise<ScenarioResult>> = {
   B2: () => runB2(plan.B2),
   B3: () => runB3(plan.B3),
   B4: () => runB4(plan.B4),
-  B5: () => runB5(plan.B5),
+  B5: () => runB5(plan.B5, args['profile-b5'] ? profileArgs('b5') : []),
 };
 for (const id of ['B1', 'B2', 'B3', 'B4', 'B5']) {
   if (!only.has(id)) continue;
@@ -159,7 +214,12 @@ for (const id of ['B1', 'B2', 'B3', 'B4', 'B5']) {
   results.push(await runners[id]!());
   say(`${id}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
-const profile = only.has('B1') && !args['no-profile'] ? await profileB1() : [];
+const profile = [
+  ...(only.has('B1') && !args['no-profile'] ? await profileB1() : []),
+  ...(args['profile-b5']
+    ? profileSummary('b5', 'Server CPU profile over the B5 run (`node --cpu-prof`, every endpoint in turn)')
+    : []),
+];
 const seconds = (Date.now() - started) / 1000;
 const loadEnd = loadavg();
 
@@ -187,6 +247,8 @@ const doc = [
   'npm run bench -- --only B2,B3 # a subset (written to .bench/BENCHMARKS.md)',
   'npm run bench -- --quick      # small sizes, for a smoke run',
   'npm run bench -- --compare main --only B5 --quick  # this tree vs main, alternating; flags rows > 5 % worse',
+  'npm run bench -- --only B5 --variant "no user cache:AUTH_USER_CACHE_MS=0"  # B5 with a second configuration alongside',
+  'npm run bench -- --only B5 --profile-b5  # B5 with our server under --cpu-prof (skews its figures)',
   'npm run harness -- --url http://localhost:3000 --owners 50 --cleaners 2000 --duration 60 --json out.json',
   '```',
   '',
