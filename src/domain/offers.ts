@@ -7,13 +7,11 @@ import {
   type OfferPublic,
   type OfferStatus,
 } from '../contract/schemas.ts';
-import { Offer } from '../db/entities/index.ts';
 import { violatedConstraint } from '../db/db-errors.ts';
 import type { Em } from '../db/orm.ts';
 import type { Actor, Deps } from './context.ts';
 import { domainError } from './errors.ts';
 import type { ErrorCode } from '../contract/error-codes.ts';
-import { findUserByUsername } from './accounts.ts';
 import { accountKey } from './account-keys.ts';
 import { findCleaningOrFail } from './cleanings.ts';
 import { appendEvents, type OfferChange } from '../events/append.ts';
@@ -22,7 +20,6 @@ import { readOffersWithOfferers } from './offer-log.ts';
 import { standingJoin, standingOf, type StandingColumns } from './cleaning-standing.ts';
 import {
   cleaningPublicFromRow,
-  offerPublic,
   offerPublicFromRow,
   type CleaningRow,
   type OfferRow,
@@ -201,14 +198,25 @@ export async function getOffer(
   cleaningId: number,
   username: string,
 ): Promise<OfferPublic> {
-  const cleaning = await findCleaningOrFail(deps.em, cleaningId);
-  if (!cleaning.isOwnedBy(actor.id) && !sameUsername(actor.username, username))
-    throw domainError('OFFER_FORBIDDEN');
-  const user = await findUserByUsername(deps.em, username);
-  if (!user) throw domainError('USER_NOT_FOUND');
-  const offer = await deps.em.findOne(Offer, { cleaningId, userId: user.id });
-  if (!offer) throw domainError('OFFER_NOT_FOUND');
-  return offerPublic(offer);
+  if (cleaningId > MAX_DB_ID) throw domainError('CLEANING_NOT_FOUND');
+  // One read of all three rows (a first load: no entities to hydrate); the checks keep their order.
+  const [row] = await deps.em.execute<
+    (Partial<OfferRow> & { owner: number; offerer_id: number | null; has_offer: boolean })[]
+  >(
+    `select c.owner, u.id as offerer_id, o.user_id is not null as has_offer,
+            o.cleaning_id, o.user_id, o.status, o.created_at, o.updated_at
+       from cleanings c
+       left join users u on u.username_key = ?
+       left join offers o on o.cleaning_id = c.id and o.user_id = u.id
+      where c.id = ?
+      limit 1`,
+    [accountKey(username), cleaningId],
+  );
+  if (!row) throw domainError('CLEANING_NOT_FOUND');
+  if (row.owner !== actor.id && !sameUsername(actor.username, username)) throw domainError('OFFER_FORBIDDEN');
+  if (row.offerer_id === null) throw domainError('USER_NOT_FOUND');
+  if (!row.has_offer) throw domainError('OFFER_NOT_FOUND');
+  return offerPublicFromRow(row as OfferRow);
 }
 
 /**
