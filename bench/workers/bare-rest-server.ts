@@ -1,12 +1,13 @@
 // The baseline for B5: the same answers as our REST first loads, on `node:http` and `pg` alone (no framework,
 // no ORM, no middleware, no logging). Each route does what ours does, in the same order: the same token
 // verification (jsonwebtoken, same options), the same user lookup, the same SQL statements as our server sends
-// (read from PostgreSQL's statement log), and JSON.stringify of the same shape. Written by hand on purpose: it must
-// not move when the server's code does.
+// (read from PostgreSQL's statement log), and JSON.stringify of the same shape. Written by hand, so that it moves
+// only when an endpoint's work does (it borrows only the account key, the same pure function our lookups use).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
+import { accountKey } from '../../src/domain/account-keys.ts';
 
 const secret = process.env.SECRET_KEY ?? '';
 const pool = new pg.Pool({
@@ -189,21 +190,23 @@ async function feed(): Promise<unknown> {
 }
 
 async function oneOffer(user: UserRow, cleaningId: number, username: string): Promise<unknown> {
-  const cleaning = await cleaningOf(cleaningId);
-  if (cleaning.owner !== user.id && user.username.toLowerCase() !== username.toLowerCase())
+  const { rows } = await pool.query<Row & { owner: number; offerer_id: number | null; has_offer: boolean }>(
+    `select c.owner, u.id as offerer_id, o.user_id is not null as has_offer,
+            o.cleaning_id, o.user_id, o.status, o.created_at, o.updated_at
+       from cleanings c
+       left join users u on u.username_key = $1
+       left join offers o on o.cleaning_id = c.id and o.user_id = u.id
+      where c.id = $2
+      limit 1`,
+    [accountKey(username), cleaningId],
+  );
+  const row = rows[0];
+  if (!row) throw new HttpError(404, 'No cleaning found with that id.');
+  if (row.owner !== user.id && accountKey(user.username) !== accountKey(username))
     throw new HttpError(403, 'Not allowed.');
-  const users = await pool.query<{ id: number }>(
-    'select "u0".* from "users" as "u0" where (lower(username) = lower($1)) limit 1',
-    [username],
-  );
-  const offerer = users.rows[0];
-  if (!offerer) throw new HttpError(404, 'No user found with that username.');
-  const offers = await pool.query<Row>(
-    'select "o0".* from "offers" as "o0" where "o0"."cleaning_id" = $1 and "o0"."user_id" = $2 limit 1',
-    [cleaningId, offerer.id],
-  );
-  if (!offers.rows[0]) throw new HttpError(404, 'Offer not found.');
-  return offerOf(offers.rows[0]);
+  if (row.offerer_id === null) throw new HttpError(404, 'No user found with that username.');
+  if (!row.has_offer) throw new HttpError(404, 'Offer not found.');
+  return offerOf(row);
 }
 
 async function me(user: UserRow): Promise<unknown> {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { accountKey } from '../../src/domain/account-keys.ts';
 import { Server } from 'socket.io';
 
 type OfferRow = { cleaning_id: number; user_id: number; status: string; created_at: Date; updated_at: Date };
@@ -27,9 +28,7 @@ async function acceptRaw(cleaningId: number, username: string) {
       await c.query<CleaningRow>('select * from cleanings where id = $1 for update', [cleaningId])
     ).rows[0]!;
     const userId = (
-      await c.query<{ id: number }>('select id from users where lower(username) = lower($1) limit 1', [
-        username,
-      ])
+      await c.query<{ id: number }>('select id from users where username_key = $1', [accountKey(username)])
     ).rows[0]!.id;
     const offers = (
       await c.query<OfferRow>(
