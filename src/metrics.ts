@@ -17,6 +17,10 @@ export type Metrics = {
   socketCommand(command: string, outcome: string, seconds: number): void;
   /** This node pushed an offer event, `seconds` after it was recorded in its transaction. */
   relayLag(seconds: number): void;
+  /** This node heard an offers announcement and passed over it unread (no local socket needed it) or processed it. */
+  relayAnnouncement(outcome: 'skipped' | 'processed'): void;
+  /** This node read a cleaning's offer events back from the log: for a big announcement, or a gap. */
+  relayReadBack(reason: 'announcement' | 'gap'): void;
   /** A catch-up (`cleaning:subscribe` with `since`, or `offers:sync`) answered `events` events. */
   replay(source: string, events: number): void;
   /** A socket was disconnected for not reading its pushes. */
@@ -65,6 +69,18 @@ export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [register],
   });
+  const relayAnnouncements = new Counter({
+    name: 'phresh_relay_announcements_total',
+    help: 'Offers announcements heard, by outcome: skipped (no socket of this node needed them) or processed.',
+    labelNames: ['outcome'] as const,
+    registers: [register],
+  });
+  const relayReadBacks = new Counter({
+    name: 'phresh_relay_read_backs_total',
+    help: 'Reads of offer events back from the log by the relay, by reason: announcement (too big) or gap.',
+    labelNames: ['reason'] as const,
+    registers: [register],
+  });
   const replaySize = new Histogram({
     name: 'phresh_replay_events',
     help: 'Events returned by one catch-up, by source (cleaning:subscribe with since, offers:sync).',
@@ -95,6 +111,12 @@ export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
     },
     relayLag(seconds) {
       relayLag.observe(Math.max(0, seconds));
+    },
+    relayAnnouncement(outcome) {
+      relayAnnouncements.inc({ outcome });
+    },
+    relayReadBack(reason) {
+      relayReadBacks.inc({ reason });
     },
     replay(source, events) {
       replaySize.observe({ source }, events);

@@ -12,6 +12,8 @@ const CATCH_UP_MARGIN_MS = 10_000;
 export type CatchUp = {
   /** Keeps `announcement` for later if a catch-up runs; false if it may be processed now. */
   keep(announcement: Announcement): boolean;
+  /** Whether announcements heard now are kept for later. */
+  holding(): boolean;
   reconnected(downSince: Date): void;
   /** Resolves when no catch-up runs. */
   settled(): Promise<void>;
@@ -45,6 +47,7 @@ export function createCatchUp(deps: {
       heldLive.push(announcement);
       return true;
     },
+    holding: () => heldLive !== undefined,
     reconnected(downSince) {
       heldLive ??= [];
       if (!catchUpFrom || downSince < catchUpFrom) catchUpFrom = downSince;

@@ -18,11 +18,42 @@ export type Announcement =
   | { kind: 'notice'; cleaningId: number | undefined; logged: LoggedNotice }
   | { kind: 'notice'; cleaningId: number | undefined; id: string };
 
+/**
+ * The fixed start of an offers announcement: its cleaning, its seqs, and the users whose offers it touches
+ * (undefined when too many to list). That is everyone it is pushed to besides the cleaning's room, so a node
+ * can tell from this alone whether any of its sockets needs it.
+ */
+export type OffersHeader = {
+  cleaningId: number;
+  fromSeq: number;
+  toSeq: number;
+  userIds: number[] | undefined;
+};
+
+// The header's fields come first and in this order, so that it is read with one anchored match. The payload is
+// still one JSON object whose `e` or `f`/`t` mean what they always did: a node of the previous release reads it.
+const OFFERS_HEADER = /^\{"c":(\d+),"f":(\d+),"t":(\d+)(?:,"u":\[([\d,]*)\])?/;
+
 /** `eventsJson`, when given, is `JSON.stringify(events)` already made by the caller (events are serialised once). */
 export function encodeOffers(cleaningId: number, events: OfferEventPublic[], eventsJson?: string): string {
-  const inline = `{"c":${JSON.stringify(cleaningId)},"e":${eventsJson ?? JSON.stringify(events)}}`;
+  const users = [...new Set(events.map((e) => e.user_id))].join(',');
+  const start = `{"c":${cleaningId},"f":${events[0]!.seq},"t":${events.at(-1)!.seq}`;
+  const inline = `${start},"u":[${users}],"e":${eventsJson ?? JSON.stringify(events)}}`;
   if (Buffer.byteLength(inline) <= MAX_INLINE_PAYLOAD) return inline;
-  return JSON.stringify({ c: cleaningId, f: events[0]!.seq, t: events.at(-1)!.seq });
+  const byPosition = `${start},"u":[${users}]}`;
+  return byPosition.length <= MAX_INLINE_PAYLOAD ? byPosition : `${start}}`;
+}
+
+/** The header of an offers announcement, without decoding the rest; undefined for anything else. */
+export function readOffersHeader(payload: string): OffersHeader | undefined {
+  const match = OFFERS_HEADER.exec(payload);
+  if (!match) return undefined;
+  return {
+    cleaningId: Number(match[1]),
+    fromSeq: Number(match[2]),
+    toSeq: Number(match[3]),
+    userIds: match[4] === undefined ? undefined : match[4].split(',').filter(Boolean).map(Number),
+  };
 }
 
 export function encodeNotice(logged: LoggedNotice): string {

@@ -8,6 +8,8 @@ const RETRY_MAX_MS = 2_000;
 /** Runs delivery tasks one after another per key (one cleaning, one user), each retried until it succeeds. */
 export type DeliveryQueue = {
   push(key: string, task: () => Promise<void>): void;
+  /** Whether a task of `key` is queued or running. */
+  busy(key: string): boolean;
   /** Runs `read` until it succeeds or the queue stops. */
   retrying<T>(what: string, context: object, read: () => Promise<T>): Promise<T>;
   readonly stopped: AbortSignal;
@@ -45,6 +47,7 @@ export function createDeliveryQueue(logger: Logger): DeliveryQueue {
         });
       queues.set(key, next);
     },
+    busy: (key) => queues.has(key),
     retrying,
     stopped: stopping.signal,
     async stop() {

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import { roomForCleaning, roomForUser } from '../realtime/rooms.ts';
 import type { IoServer, IoSocket } from '../realtime/socket-types.ts';
 import { createCatchUp } from './catch-up.ts';
-import { decodeAnnouncement, type Announcement } from './channel.ts';
+import { decodeAnnouncement, readOffersHeader, type Announcement, type OffersHeader } from './channel.ts';
 import { createDeliveryQueue } from './delivery-queue.ts';
 import type { EventListener } from './listeners.ts';
 import type { LogPosition } from './log-reads.ts';
@@ -49,6 +49,10 @@ export type EventRelay = {
 const MAX_TRACKED_CLEANINGS = 100_000;
 const MAX_TRACKED_NOTICES = 100_000;
 
+/** A cleaning's offer events and notices share its queue, so that they go out in commit order. */
+const queueKey = (cleaningId: number | undefined) =>
+  cleaningId === undefined ? 'accounts' : `cleaning:${cleaningId}`;
+
 /** Forgets the oldest entry of an insertion-ordered map past `max`. */
 function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number) {
   map.delete(key);
@@ -73,6 +77,10 @@ export function createEventRelay(deps: {
   onPushed?: (lagSeconds: number) => void;
   /** Told of every notice this node handles, before its pushes (e.g. to forget a closed account). */
   onNotice?: (notice: Notice) => void;
+  /** Told of every offers announcement heard: passed over unread (no local socket needs it), or processed. */
+  onAnnouncement?: (outcome: 'skipped' | 'processed') => void;
+  /** Told of every read back of a cleaning's offer events: for an announcement too big to carry them, or a gap. */
+  onReadBack?: (reason: 'announcement' | 'gap') => void;
 }): EventRelay {
   const { io, listener, reader, logger } = deps;
   const queue = createDeliveryQueue(logger);
@@ -106,6 +114,7 @@ export function createEventRelay(deps: {
 
   async function processOffers(announcement: Extract<Announcement, { kind: 'offers' }>) {
     const { cleaningId } = announcement;
+    if (!('events' in announcement)) deps.onReadBack?.('announcement');
     let events =
       'events' in announcement
         ? announcement.events
@@ -116,6 +125,7 @@ export function createEventRelay(deps: {
       const first = events[0];
       if (first && first.seq > last + 1) {
         // An announcement went missing (the listener reconnected): read the gap from the log first.
+        deps.onReadBack?.('gap');
         events = [...(await reader.range(cleaningId, last + 1, first.seq - 1)), ...events];
       }
     }
@@ -133,14 +143,52 @@ export function createEventRelay(deps: {
   }
 
   function enqueue(announcement: Announcement) {
-    // A cleaning's offer events and notices share its queue, so that they go out in commit order.
-    const key = announcement.cleaningId === undefined ? 'accounts' : `cleaning:${announcement.cleaningId}`;
-    queue.push(key, () =>
+    queue.push(queueKey(announcement.cleaningId), () =>
       announcement.kind === 'offers' ? processOffers(announcement) : processNotice(announcement),
     );
   }
 
+  /** Whether a socket of this node is in a room the announced events go to (undefined users: it cannot tell). */
+  function wanted(header: OffersHeader): boolean {
+    const all = rooms();
+    if (all.has(roomForCleaning(header.cleaningId)) || header.userIds === undefined) return true;
+    return header.userIds.some((userId) => all.has(roomForUser(userId)));
+  }
+
+  /**
+   * Passes over an offers announcement no local socket needs, as if its events had been pushed to nobody,
+   * which is what processing them would do; true if it did. A socket joining the cleaning's room later gets
+   * them in its subscribe answer, read after it joined. After a gap the announcement is processed, since the
+   * missing events may be for other users.
+   */
+  function skipped(header: OffersHeader): boolean {
+    const last = delivered.get(header.cleaningId);
+    if (last !== undefined && header.fromSeq > last + 1) return false;
+    if (wanted(header)) return false;
+    if (last === undefined || header.toSeq > last)
+      remember(delivered, header.cleaningId, header.toSeq, MAX_TRACKED_CLEANINGS);
+    deps.onAnnouncement?.('skipped');
+    return true;
+  }
+
+  function processHeard(payload: string, header: OffersHeader | undefined): Promise<void> {
+    if (header && skipped(header)) return Promise.resolve();
+    const announcement = decodeAnnouncement(payload);
+    if (!announcement) return Promise.resolve();
+    if (announcement.kind === 'notice') return processNotice(announcement);
+    deps.onAnnouncement?.('processed');
+    return processOffers(announcement);
+  }
+
   function hear(payload: string) {
+    const header = readOffersHeader(payload);
+    if (header && !catchUp.holding()) {
+      // Nothing of this cleaning is waiting to go out, so the decision can be taken now, without queueing.
+      const key = queueKey(header.cleaningId);
+      if (!queue.busy(key) && skipped(header)) return;
+      queue.push(key, () => processHeard(payload, header));
+      return;
+    }
     const announcement = decodeAnnouncement(payload);
     if (announcement && !catchUp.keep(announcement)) enqueue(announcement);
   }

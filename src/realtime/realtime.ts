@@ -120,6 +120,8 @@ export function createRealtime(options: {
     onNotice: (notice) => {
       if (notice.type === 'session:closed') options.onSessionClosed?.(notice.userId);
     },
+    onAnnouncement: (outcome) => metrics.relayAnnouncement(outcome),
+    onReadBack: (reason) => metrics.relayReadBack(reason),
   });
   const commands = createCommandRunner({
     fork,
