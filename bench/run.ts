@@ -18,7 +18,11 @@ import { runB1 } from './scenarios/b1-commands.ts';
 import { runB2 } from './scenarios/b2-fanout.ts';
 import { runB3 } from './scenarios/b3-connections.ts';
 import { runB4 } from './scenarios/b4-two-nodes.ts';
+import { runB4Fanout } from './scenarios/b4-three-nodes.ts';
 import { runB5 } from './scenarios/b5-rest.ts';
+import { runB7 } from './scenarios/b7-relay-cost.ts';
+import { runB8 } from './scenarios/b8-redis-sharded.ts';
+import { runB9 } from './scenarios/b9-nginx.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,9 +63,10 @@ if (args.compare) {
   process.stdout.write(lines.join('\n') + '\n');
   process.exit(0);
 }
-const only = new Set((args.only ?? 'B1,B2,B3,B4,B5').toUpperCase().split(','));
+const SCENARIOS = ['B1', 'B2', 'B3', 'B4', 'B4S', 'B5', 'B7', 'B8', 'B9'];
+const only = new Set((args.only ?? SCENARIOS.join(',')).toUpperCase().split(','));
 const quick = Boolean(args.quick);
-const full = only.size === 5 && !quick;
+const full = SCENARIOS.every((id) => only.has(id)) && !quick;
 
 // Each socket is a file descriptor: where one process may not open 20,000 (+ its own), hold as many as it may.
 const fdLimit = maxOpenFiles();
@@ -90,6 +95,7 @@ const plan = {
     ...(biggest < 20_000 && !quick ? { fdLimit } : {}),
   },
   B4: { rounds: quick ? 20 : 50, warmupRounds: 5, concurrency: 16, durationMs: quick ? 3000 : 5000, reps: 2 },
+  B4S: { sizes: quick ? [1000] : [1000, 5000], rounds: quick ? 5 : 20, warmupRounds: 2 },
   B5: {
     owners: 100,
     cleaningsPerOwner: 100,
@@ -100,6 +106,28 @@ const plan = {
     warmupS: quick ? 1 : 2,
     reps: 3,
     variants,
+  },
+  B7: {
+    offers: quick ? 300 : 2000,
+    accepts: quick ? 40 : 200,
+    offersPerAccept: 40,
+    concurrency: 4,
+    nodesEach: 3,
+    inProcessAnnouncements: quick ? 20_000 : 100_000,
+  },
+  B8: {
+    channels: 10_000,
+    subscribers: [1, 3],
+    payloadBytes: 200,
+    durationMs: quick ? 3000 : 10_000,
+    batch: 1000,
+  },
+  B9: {
+    rounds: quick ? 20 : 50,
+    warmupRounds: 5,
+    connections: 16,
+    durationS: quick ? 2 : 4,
+    reps: quick ? 2 : 4,
   },
 };
 
@@ -205,9 +233,13 @@ const runners: Record<string, () => Promise<ScenarioResult>> = {
   B2: () => runB2(plan.B2),
   B3: () => runB3(plan.B3),
   B4: () => runB4(plan.B4),
+  B4S: () => runB4Fanout(plan.B4S),
   B5: () => runB5(plan.B5, args['profile-b5'] ? profileArgs('b5') : []),
+  B7: () => runB7(plan.B7),
+  B8: () => runB8(plan.B8),
+  B9: () => runB9(plan.B9),
 };
-for (const id of ['B1', 'B2', 'B3', 'B4', 'B5']) {
+for (const id of SCENARIOS) {
   if (!only.has(id)) continue;
   const t0 = Date.now();
   say(`${id}: starting`);

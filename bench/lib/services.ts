@@ -216,21 +216,27 @@ export function serverEnv(options: {
   };
 }
 
-/** Starts `node src/main.ts`; `nodeArgs` may add e.g. `--cpu-prof`. */
+/** Starts `node src/main.ts` (of `root`, another checkout for before/after figures); `nodeArgs` may add e.g. `--cpu-prof`. */
 export function startServer(
   env: Record<string, string>,
   nodeArgs: string[] = [],
   label = 'server',
+  root = SERVER_ROOT,
 ): Promise<BenchProcess> {
-  return startListening(label, [...nodeArgs, 'src/main.ts'], env, SERVER_ROOT);
+  return startListening(label, [...nodeArgs, 'src/main.ts'], env, root);
 }
 
 /** Starts the baseline: socket.io alone, no auth lookups; with a database, B2's raw accept too. */
-export function startBareSocketIo(nodeArgs: string[] = [], databaseUrl?: string): Promise<BenchProcess> {
+export function startBareSocketIo(
+  nodeArgs: string[] = [],
+  databaseUrl?: string,
+  env: Record<string, string> = {},
+): Promise<BenchProcess> {
   return startListening('bare-socketio', [...nodeArgs, 'bench/workers/bare-socketio-server.ts'], {
     PORT: '0',
     HOST: '0.0.0.0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
   });
 }
 

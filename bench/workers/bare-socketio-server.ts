@@ -2,11 +2,14 @@
 // polling, same ping and buffer settings), with no database, no authentication and no per-event logic.
 // Clients join rooms named in their handshake; a trigger command broadcasts to one room or to many. With a
 // DATABASE_URL it also runs an accept as raw `pg` (B2's fair baseline): the same statements our server sends,
-// in one transaction, then one emit per event to its offerer's room, as our pushes go.
+// in one transaction, then one emit per event to its offerer's room, as our pushes go. With REDIS_URL (and
+// REDIS_PREFIX) it runs behind the sharded Redis adapter, as the real server does on several nodes.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import { accountKey } from '../../src/domain/account-keys.ts';
 import { Server } from 'socket.io';
 
@@ -134,6 +137,14 @@ const io = new Server(httpServer, {
   pingTimeout: 20_000,
   connectTimeout: 10_000,
   serveClient: false,
+  ...(process.env.REDIS_URL
+    ? {
+        adapter: createShardedAdapter(new Redis(process.env.REDIS_URL), new Redis(process.env.REDIS_URL), {
+          channelPrefix: process.env.REDIS_PREFIX ?? 'bare',
+          subscriptionMode: 'dynamic',
+        }),
+      }
+    : {}),
 });
 
 type Ack = (response: { ok: boolean; data: null }) => void;
