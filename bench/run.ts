@@ -117,10 +117,15 @@ const plan = {
   },
   B8: {
     channels: 10_000,
-    subscribers: [1, 3],
+    cases: [
+      { subscribers: 1, batch: 1000 },
+      { subscribers: 3, batch: 1000 },
+      { subscribers: 1, batch: 1 },
+      { subscribers: 3, batch: 1 },
+    ],
+    inFlight: 64,
     payloadBytes: 200,
     durationMs: quick ? 3000 : 10_000,
-    batch: 1000,
   },
   B9: {
     rounds: quick ? 20 : 50,

@@ -10,12 +10,14 @@ import { say, table, type Row, type ScenarioResult } from '../lib/report.ts';
 
 export type B8Options = {
   channels: number;
-  /** Subscriber connections per case, each subscribed to every channel. */
-  subscribers: number[];
+  /**
+   * Subscriber connections, each subscribed to every channel, and SPUBLISHes per pipeline (1: each its own
+   * command, `inFlight` at once, as the adapter sends them).
+   */
+  cases: { subscribers: number; batch: number }[];
+  inFlight: number;
   payloadBytes: number;
   durationMs: number;
-  /** SPUBLISH commands per pipeline. */
-  batch: number;
 };
 
 function freePort(): Promise<number> {
@@ -58,6 +60,7 @@ async function startRedis(port: number) {
 
 type Case = {
   subscribers: number;
+  batch: number;
   published: number;
   delivered: number;
   seconds: number;
@@ -71,8 +74,8 @@ export async function runB8(o: B8Options): Promise<ScenarioResult> {
   try {
     const channels = Array.from({ length: o.channels }, (_, i) => `bench#/#user:${i}#`);
     const payload = 'x'.repeat(o.payloadBytes);
-    for (const count of o.subscribers) {
-      say(`B8: SPUBLISH to ${o.channels} channels, ${count} subscriber connection(s)`);
+    for (const { subscribers: count, batch } of o.cases) {
+      say(`B8: SPUBLISH to ${o.channels} channels, ${count} subscriber connection(s), ${batch} per pipeline`);
       const subs = Array.from({ length: count }, () => new Redis({ port, host: '127.0.0.1' }));
       let delivered = 0;
       for (const sub of subs) {
@@ -83,18 +86,28 @@ export async function runB8(o: B8Options): Promise<ScenarioResult> {
       let published = 0;
       const cpu0 = readCpuMs(redis.pid);
       const t0 = Date.now();
-      while (Date.now() - t0 < o.durationMs) {
-        const pipeline = pub.pipeline();
-        for (let i = 0; i < o.batch; i++)
-          pipeline.spublish(channels[(published + i) % channels.length]!, payload);
-        await pipeline.exec();
-        published += o.batch;
+      if (batch > 1) {
+        while (Date.now() - t0 < o.durationMs) {
+          const pipeline = pub.pipeline();
+          for (let i = 0; i < batch; i++)
+            pipeline.spublish(channels[(published + i) % channels.length]!, payload);
+          await pipeline.exec();
+          published += batch;
+        }
+      } else {
+        await Promise.all(
+          Array.from({ length: o.inFlight }, async () => {
+            while (Date.now() - t0 < o.durationMs)
+              await pub.spublish(channels[published++ % channels.length]!, payload);
+          }),
+        );
       }
       // What is still on its way to the subscribers is let through before counting.
       for (let i = 0; i < 100 && delivered < published * count; i++) await sleep(50);
       const seconds = (Date.now() - t0) / 1000;
       cases.push({
         subscribers: count,
+        batch,
         published,
         delivered,
         seconds,
@@ -110,7 +123,7 @@ export async function runB8(o: B8Options): Promise<ScenarioResult> {
   const perCore = (c: Case) => (c.published / c.redisCpuMs) * 1000;
   const rows: Row[] = cases.map((c) => ({
     scenario: 'B8',
-    metric: `Redis SPUBLISH of ${o.payloadBytes} B, ${c.subscribers} subscriber(s) each: per second of Redis CPU`,
+    metric: `Redis SPUBLISH of ${o.payloadBytes} B, ${c.batch > 1 ? `pipelined by ${c.batch}` : `unpipelined, ${o.inFlight} in flight`}, ${c.subscribers} subscriber(s) each: per Redis CPU second`,
     value: perCore(c).toFixed(0),
     baseline: '',
     ratio: '',
@@ -122,10 +135,11 @@ export async function runB8(o: B8Options): Promise<ScenarioResult> {
     title: 'Redis sharded pub/sub throughput',
     rows,
     details: [
-      `A private \`redis-server\` ${redis.version} (no persistence) on a free loopback port. One client pipelines \`SPUBLISH\` of ${o.payloadBytes}-byte messages (the size of an adapter message for a small push) in batches of ${o.batch}, round-robin over ${o.channels} sharded channels, for ${o.durationMs / 1000} s; each subscriber connection (a node) has \`SSUBSCRIBE\`d every channel. The client and the subscribers run in the benchmark's own process on the same 2 cores, so the wall-clock rate is bounded by them; the Redis CPU time (from /proc) is what sizes Redis: messages per second of Redis CPU is what one Redis core would publish.`,
+      `A private \`redis-server\` ${redis.version} (no persistence) on a free loopback port. One client sends \`SPUBLISH\` of ${o.payloadBytes}-byte messages (the size of an adapter message for a small push), either pipelined in batches or each as its own command with ${o.inFlight} in flight (as the adapter sends them), round-robin over ${o.channels} sharded channels, for ${o.durationMs / 1000} s; each subscriber connection (a node) has \`SSUBSCRIBE\`d every channel. The client and the subscribers run in the benchmark's own process on the same 2 cores, so the wall-clock rate is bounded by them; the Redis CPU time (from /proc) is what sizes Redis: messages per second of Redis CPU is what one Redis core would publish.`,
       '',
       ...table(
         [
+          'SPUBLISH per pipeline',
           'subscribers per channel',
           'published',
           'delivered',
@@ -135,6 +149,7 @@ export async function runB8(o: B8Options): Promise<ScenarioResult> {
           'deliveries per Redis CPU s',
         ],
         cases.map((c) => [
+          String(c.batch),
           String(c.subscribers),
           String(c.published),
           String(c.delivered),
