@@ -20,7 +20,7 @@ import {
   type ServerToClientEvents,
 } from '../../src/contract/socket-events.ts';
 import { OfferTracker, type CleaningTrack, type TrackStep } from './offer-tracker.ts';
-import { codeForRestError, PhreshError } from './phresh-error.ts';
+import { codeOfRestError, PhreshError, type PhreshErrorCode } from './phresh-error.ts';
 import { createRestApi, type FeedPage, type NewCleaning, type NewUser, type RestApi } from './rest-api.ts';
 
 /** The socket, typed by the same contract as the server's: renaming an event breaks both. */
@@ -594,7 +594,7 @@ export class PhreshClient {
     if (reason === 'io server disconnect') {
       // The server let go of us on purpose (the token expired, the account was deactivated): socket.io does
       // not come back by itself, so renew the token and reconnect, or stay offline.
-      void this.renewAndReconnect(this.expiredDetail ?? 'The server closed the session.');
+      void this.renewAndReconnect('HTTP_ERROR', this.expiredDetail ?? 'The server closed the session.');
       return;
     }
     this.setState('reconnecting');
@@ -609,8 +609,9 @@ export class PhreshClient {
     }
     const status = err.data?.status ?? 0;
     const detail = err.data?.detail ?? err.message;
+    const code = codeOfRestError(err.data);
     if (err.message === 'unauthorized') {
-      void this.renewAndReconnect(detail);
+      void this.renewAndReconnect(code, detail);
     } else if (status === 503 || err.message === 'unavailable') {
       this.setState(this.everLive ? 'reconnecting' : 'connecting');
       clearTimeout(this.retryTimer);
@@ -618,19 +619,19 @@ export class PhreshClient {
         if (!this.stopped) socket.connect();
       }, this.reconnectDelayMaxMs);
     } else {
-      this.giveUp(new PhreshError(status, codeForRestError(status, detail), detail));
+      this.giveUp(new PhreshError(status, code, detail));
     }
   }
 
-  private async renewAndReconnect(detail: string): Promise<void> {
+  private async renewAndReconnect(code: PhreshErrorCode, detail: string): Promise<void> {
     if (!this.renewHook || this.renewals >= RENEWALS_WITHOUT_SUCCESS) {
-      return this.giveUp(new PhreshError(401, codeForRestError(401, detail), detail));
+      return this.giveUp(new PhreshError(401, code, detail));
     }
     this.renewals++;
     this.setState('reconnecting');
     const token = await this.renew(detail);
     if (this.stopped) return;
-    if (!token) return this.giveUp(new PhreshError(401, codeForRestError(401, detail), detail));
+    if (!token) return this.giveUp(new PhreshError(401, code, detail));
     this.connection?.connect();
   }
 

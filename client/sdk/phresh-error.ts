@@ -5,7 +5,8 @@ import type { AckError } from '../../src/contract/socket-events.ts';
 /**
  * Codes a `PhreshError` may carry: the server's stable codes, plus four the client decides on its own:
  * `OFFLINE` (no connection, nothing was sent), `TIMEOUT` (no ack in time; the command may or may not have run),
- * `NETWORK` (a REST request never got an answer) and `HTTP_ERROR` (a REST error without a known code).
+ * `NETWORK` (a REST request never got an answer) and `HTTP_ERROR` (a REST error whose body carries no known
+ * `code`, such as a proxy's error page).
  */
 export type PhreshErrorCode = AckError['code'] | 'OFFLINE' | 'TIMEOUT' | 'NETWORK' | 'HTTP_ERROR';
 
@@ -57,12 +58,11 @@ export function describeDetail(detail: string | ValidationIssue[]): string {
     .join('; ');
 }
 
-const CODE_BY_ANSWER = new Map<string, ErrorCode>(
-  Object.entries(ERROR_CODES).map(([code, e]) => [`${e.status} ${e.detail}`, code as ErrorCode]),
-);
-
-/** REST errors carry only `{detail}`; the catalogue gives them the same code a socket ack would carry. */
-export function codeForRestError(status: number, detail: unknown): PhreshErrorCode {
-  if (status === 422) return 'VALIDATION_FAILED';
-  return (typeof detail === 'string' && CODE_BY_ANSWER.get(`${status} ${detail}`)) || 'HTTP_ERROR';
+/**
+ * The code of a REST error body: the server's `code` when it is one the contract knows. A body without one
+ * (a proxy's 502 page, say) is `HTTP_ERROR`.
+ */
+export function codeOfRestError(body: unknown): PhreshErrorCode {
+  const code = (body as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'HTTP_ERROR';
 }

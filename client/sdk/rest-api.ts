@@ -15,7 +15,7 @@ import type {
   profileUpdateSchema,
   UserPublic,
 } from '../../src/contract/schemas.ts';
-import { codeForRestError, PhreshError } from './phresh-error.ts';
+import { codeOfRestError, PhreshError, type PhreshErrorCode } from './phresh-error.ts';
 
 /** What `createCleaning` accepts: the contract's input (prices may be numeric strings, as the API allows). */
 export type NewCleaning = z.input<typeof newCleaningSchema>;
@@ -60,14 +60,16 @@ export function createRestApi(baseUrl: string, auth: RestAuth) {
     let res = await send(path, request, authenticated ? auth.token() : undefined);
     if (res.status === 401 && authenticated) {
       // A token that expired (or was never there) gets one renewal, then the request is tried again.
-      const detail = await errorDetail(res);
-      const fresh = await auth.renew(typeof detail === 'string' ? detail : 'Not authenticated');
-      if (!fresh) throw new PhreshError(401, codeForRestError(401, detail), detail ?? 'Not authenticated');
+      const refused = await errorOf(res);
+      const fresh = await auth.renew(
+        typeof refused.detail === 'string' ? refused.detail : 'Not authenticated',
+      );
+      if (!fresh) throw new PhreshError(401, refused.code, refused.detail ?? 'Not authenticated');
       res = await send(path, request, fresh);
     }
     if (!res.ok) {
-      const detail = (await errorDetail(res)) ?? res.statusText;
-      throw new PhreshError(res.status, codeForRestError(res.status, detail), detail);
+      const { code, detail } = await errorOf(res);
+      throw new PhreshError(res.status, code, detail ?? res.statusText);
     }
     const text = await res.text();
     return (text ? JSON.parse(text) : null) as T;
@@ -125,13 +127,20 @@ export function createRestApi(baseUrl: string, auth: RestAuth) {
   };
 }
 
-async function errorDetail(res: Response): Promise<PhreshError['detail'] | undefined> {
+/** The `{detail, code}` of an error answer; neither when the body is not the API's (a proxy's error page, say). */
+async function errorOf(
+  res: Response,
+): Promise<{ code: PhreshErrorCode; detail: PhreshError['detail'] | undefined }> {
+  let body: unknown;
   try {
-    const body = (await res.json()) as { detail?: unknown };
-    if (typeof body.detail === 'string' || Array.isArray(body.detail))
-      return body.detail as PhreshError['detail'];
+    body = await res.json();
   } catch {
-    // Not JSON: a proxy's error page, say.
+    return { code: 'HTTP_ERROR', detail: undefined };
   }
-  return undefined;
+  const detail = (body as { detail?: unknown } | null)?.detail;
+  return {
+    code: codeOfRestError(body),
+    detail:
+      typeof detail === 'string' || Array.isArray(detail) ? (detail as PhreshError['detail']) : undefined,
+  };
 }

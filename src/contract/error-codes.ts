@@ -1,6 +1,6 @@
 /**
- * Every error the API answers, with its status and `detail`. REST returns `{detail}` with the status;
- * socket acks return `{ ok: false, error: { status, code, detail } }`, so clients can branch on `code`.
+ * Every error the API answers, with its status and `detail`. REST returns `{detail, code}` with the status;
+ * socket acks return `{ ok: false, error: { status, code, detail } }`: the same code on both, to branch on.
  * The texts of the original Phresh API are kept word for word.
  */
 export const ERROR_CODES = {
@@ -108,3 +108,22 @@ export const ERROR_CODES = {
 
 /** A stable error code clients can branch on. */
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Every code, for the contract's enums. */
+export const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+
+/**
+ * The refusals of a request or handshake that needs a signed-in user: no token, a bad token, a token naming no
+ * user, a deactivated account. Every `auth: true` route may answer them, and so may the socket handshake.
+ */
+export const AUTHENTICATION_ERRORS = [
+  'NOT_AUTHENTICATED',
+  'INVALID_TOKEN',
+  'NO_AUTHENTICATED_USER',
+  'INACTIVE_USER',
+] as const satisfies readonly ErrorCode[];
+
+/** The REST body of `code` with its catalogue `detail`, for answers written below Express. */
+export function catalogueErrorBody(code: ErrorCode): { detail: string; code: ErrorCode } {
+  return { detail: ERROR_CODES[code].detail, code };
+}

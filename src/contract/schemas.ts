@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { apiDocs } from './api-docs.ts';
-import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+import { ERROR_CODE_NAMES } from './error-codes.ts';
 import { MAX_SYNC_CURSORS } from './socket-events.ts';
 
 /** Kinds of cleaning job, as in the original. */
@@ -566,17 +566,26 @@ export const validationIssueSchema = z
   .register(apiDocs, { id: 'ValidationError' });
 export type ValidationIssue = z.infer<typeof validationIssueSchema>;
 
-/** Every error body: a message, or a list of validation problems (422). */
+/** A stable error code, the same in REST bodies and socket acks (see `ERROR_CODES` for each one's status and text). */
+export const errorCodeSchema = z.enum(ERROR_CODE_NAMES).register(apiDocs, {
+  id: 'ErrorCode',
+  description: 'A stable code to branch on; the same in REST error bodies and socket acks.',
+});
+
+/** Every REST error body: a message, or a list of validation problems (422), and the code. */
 export const errorBodySchema = z.object({
   detail: z.union([z.string(), z.array(validationIssueSchema)]),
+  code: errorCodeSchema,
 });
 
 /** The body of every error but 422, for the API documents. */
-export const messageErrorSchema = z.object({ detail: z.string() }).register(apiDocs, { id: 'HTTPError' });
+export const messageErrorSchema = z
+  .object({ detail: z.string(), code: errorCodeSchema })
+  .register(apiDocs, { id: 'HTTPError' });
 
 /** The body of a 422, for the API documents. */
 export const validationErrorSchema = z
-  .object({ detail: z.array(validationIssueSchema) })
+  .object({ detail: z.array(validationIssueSchema), code: z.literal('VALIDATION_FAILED') })
   .register(apiDocs, { id: 'HTTPValidationError' });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
@@ -624,7 +633,7 @@ export const offersSyncResultSchema = z
 export const ackErrorSchema = z
   .object({
     status: z.number().int(),
-    code: z.enum([...(Object.keys(ERROR_CODES) as ErrorCode[]), 'UNKNOWN_COMMAND']),
+    code: z.enum([...ERROR_CODE_NAMES, 'UNKNOWN_COMMAND']),
     detail: z.union([z.string(), z.array(validationIssueSchema)]),
   })
   .register(apiDocs, {

@@ -4,7 +4,7 @@
  * event without describing it breaks compilation.
  */
 import type { z } from 'zod';
-import type { ErrorCode } from './error-codes.ts';
+import { AUTHENTICATION_ERRORS, type ErrorCode } from './error-codes.ts';
 import {
   cleaningDeletedSchema,
   cleaningPublicSchema,
@@ -39,13 +39,8 @@ export const EVERY_COMMAND_ERRORS: ErrorCode[] = [
   'INTERNAL',
 ];
 
-/** Codes a refused handshake carries in `connect_error`'s `data` (`{status, detail}`). */
-export const HANDSHAKE_ERRORS: ErrorCode[] = [
-  'NOT_AUTHENTICATED',
-  'INVALID_TOKEN',
-  'NO_AUTHENTICATED_USER',
-  'INACTIVE_USER',
-];
+/** Codes a refused handshake carries in `connect_error`'s `data` (`{status, code, detail}`). */
+export const HANDSHAKE_ERRORS: ErrorCode[] = [...AUTHENTICATION_ERRORS];
 
 export const SOCKET_COMMANDS: { [K in keyof ClientToServerEvents]: CommandDoc } = {
   'offer:create': {

@@ -145,5 +145,5 @@ export const COMMAND_NAMES = [
   'feed:unsubscribe',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
-/** What `connect_error` carries when the handshake is refused. */
-export type HandshakeErrorData = { status: number; detail: string };
+/** What `connect_error` carries when the handshake is refused: REST's status, code and text. */
+export type HandshakeErrorData = { status: number; code: ErrorCode; detail: string };

@@ -3,7 +3,7 @@ import type { ErrorCode } from '../contract/error-codes.ts';
 import { ERROR_CODES } from '../contract/error-codes.ts';
 import { isDatabaseUnavailable, isLockTimeout } from '../db/db-errors.ts';
 
-/** A rule of the domain said no. Transports map it to `status` + `{detail}` (REST) or an ack error (socket). */
+/** A rule of the domain said no. Transports map it to `status` + `{detail, code}` (REST) or an ack error (socket). */
 export class DomainError extends Error {
   override name = 'DomainError';
   readonly code: ErrorCode;

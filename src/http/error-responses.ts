@@ -1,9 +1,10 @@
 import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorBody } from '../contract/schemas.ts';
 import type { Logger } from '../logger.ts';
 import { DomainError } from '../domain/errors.ts';
 import { reportError } from '../error-report.ts';
 
-/** Writes a domain error as `status` + `{detail}`; 401s carry `WWW-Authenticate: Bearer`, as in OAuth2. */
+/** Writes a domain error as `status` + `{detail, code}`; 401s carry `WWW-Authenticate: Bearer`, as in OAuth2. */
 export function sendError(res: Response, error: DomainError): void {
   if (res.headersSent) return;
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
@@ -12,8 +13,8 @@ export function sendError(res: Response, error: DomainError): void {
 }
 
 /** The JSON body REST answers for `error` (also the source of the OpenAPI document's error examples). */
-export function restErrorBody(error: DomainError): Record<string, unknown> {
-  return { detail: error.detail };
+export function restErrorBody(error: DomainError): ErrorBody {
+  return { detail: error.detail, code: error.code };
 }
 
 type BodyParserError = Error & { type?: string; status?: number; expose?: boolean };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ErrorCode } from '../contract/error-codes.ts';
+import { AUTHENTICATION_ERRORS, type ErrorCode } from '../contract/error-codes.ts';
 import { messageErrorSchema, validationErrorSchema } from '../contract/schemas.ts';
 import { check } from '../contract/validation.ts';
 import { domainError, validationError } from '../domain/errors.ts';
@@ -67,9 +67,14 @@ function validationExamples(route: RouteSpec): Record<string, { summary: string;
   return examples;
 }
 
+/** The codes a route may answer: its own, plus the authentication errors of every route that needs a user. */
+export function routeErrors(route: RouteSpec): ErrorCode[] {
+  return [...new Set([...(route.auth ? AUTHENTICATION_ERRORS : []), ...route.errors])];
+}
+
 function errorResponses(route: RouteSpec): Record<string, unknown> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of route.errors) {
+  for (const code of routeErrors(route)) {
     const status = domainError(code).status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -152,7 +157,7 @@ export function buildOpenApiDocument(routes: RouteTable, version: string): JsonS
       version,
       description: [
         'The Phresh marketplace REST API. Paths work with or without the trailing slash.',
-        'Every error answers `{"detail": ...}` with the status shown; a 422 lists each problem in FastAPI’s shape.',
+        'Every error answers `{"detail": ..., "code": ...}` with the status shown: `code` is a stable name to branch on (the same as in socket acks), and a 422’s `detail` lists each problem in FastAPI’s shape.',
         'Live updates and the offer commands are also available over socket.io at `/socket.io`: see the [socket API](/docs/socket) ([AsyncAPI document](/api/asyncapi.json)).',
       ].join('\n\n'),
     },

@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
-import { ERROR_CODES } from '../contract/error-codes.ts';
+import { catalogueErrorBody } from '../contract/error-codes.ts';
 
 /**
  * Makes the server's `request` listeners (engine.io's router and the REST app) unable to take the process
@@ -31,7 +31,7 @@ export function failRequest(req: IncomingMessage, res: ServerResponse, err: unkn
     res.destroy();
     return;
   }
-  const body = JSON.stringify({ detail: ERROR_CODES.INTERNAL.detail });
+  const body = JSON.stringify(catalogueErrorBody('INTERNAL'));
   res.writeHead(500, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),

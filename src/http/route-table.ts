@@ -56,6 +56,7 @@ export type RouteSpec<
   body?: B;
   status: number;
   response: z.ZodType | null;
+  /** The codes the route may answer beyond the authentication errors, which every `auth: true` route gets. */
   errors: ErrorCode[];
   handle(ctx: RouteContext<P, Q, B, Auth>): Promise<unknown>;
 };

@@ -1,6 +1,6 @@
 import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
+import { catalogueErrorBody, ERROR_CODES, type ErrorCode } from '../contract/error-codes.ts';
 
 function codeFor(err: NodeJS.ErrnoException): ErrorCode {
   if (err.code === 'HPE_HEADER_OVERFLOW') return 'HEADERS_TOO_LARGE';
@@ -10,7 +10,7 @@ function codeFor(err: NodeJS.ErrnoException): ErrorCode {
 
 /**
  * Answers what Node's HTTP parser refuses before Express sees it (headers over 16 kB, a broken request line,
- * an unknown method, a client too slow to send its request) with the same `{detail}` body as every other
+ * an unknown method, a client too slow to send its request) with the same `{detail, code}` body as every other
  * error, instead of Node's bodiless default; then closes the connection, whose framing can no longer be trusted.
  *
  * A connection has one writer at a time. When a response is still being written on it, that response keeps
@@ -23,8 +23,9 @@ export function answerUnreadableRequests(server: Server): void {
       socket.destroy();
       return;
     }
-    const { status, detail } = ERROR_CODES[codeFor(err)];
-    const body = JSON.stringify({ detail });
+    const code = codeFor(err);
+    const status = ERROR_CODES[code].status;
+    const body = JSON.stringify(catalogueErrorBody(code));
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
     if (inFlight && !inFlight.writableEnded) {
       if (inFlight.req.complete) {

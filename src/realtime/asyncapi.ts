@@ -25,7 +25,7 @@ The [REST API](/docs) shares its accounts, tokens, error texts and data.
 
 **Connecting.** Pass the REST login's JWT in the handshake: \`io(url, { auth: { token } })\`. A missing, bad or
 expired token, or an inactive user, fails the handshake with \`connect_error\`: message \`unauthorized\`,
-\`data: {status: 401, detail}\`. When a connected socket's token expires, the server sends \`session:expired\`
+\`data: {status: 401, code, detail}\`. When a connected socket's token expires, the server sends \`session:expired\`
 and disconnects it.
 
 **Commands** are socket.io events with one payload object and an acknowledgement callback. The ack is
@@ -180,7 +180,7 @@ export function buildAsyncApiDocument(commands: ReadonlyMap<string, z.ZodType>, 
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: `The JWT from \`POST /api/users/login/token/\`, sent in socket.io's handshake as \`auth: {token}\` (not as a header). A refusal is \`connect_error\` with \`data: {status: 401, detail}\`: ${HANDSHAKE_ERRORS.map((c) => `"${domainError(c).detail}"`).join(', ')}.`,
+          description: `The JWT from \`POST /api/users/login/token/\`, sent in socket.io's handshake as \`auth: {token}\` (not as a header). A refusal is \`connect_error\` with \`data: {status: 401, code, detail}\`: ${HANDSHAKE_ERRORS.map((c) => `"${domainError(c).detail}"`).join(', ')}.`,
         },
       },
     },

@@ -3,7 +3,7 @@ import { Server } from 'socket.io';
 import type { z } from 'zod';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Config } from '../config.ts';
-import { ERROR_CODES } from '../contract/error-codes.ts';
+import { catalogueErrorBody } from '../contract/error-codes.ts';
 import { COMMAND_NAMES } from '../contract/socket-events.ts';
 import type { Em, Orm } from '../db/orm.ts';
 import type { Deps } from '../domain/context.ts';
@@ -39,7 +39,7 @@ export type Realtime = {
 /** Long-polling speaks GET (the long poll) and POST (packets from the client); nothing else is an engine.io request. */
 function refuseOtherMethods(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
   if (req.method === 'GET' || req.method === 'POST') return next();
-  const body = JSON.stringify({ detail: ERROR_CODES.METHOD_NOT_ALLOWED.detail });
+  const body = JSON.stringify(catalogueErrorBody('METHOD_NOT_ALLOWED'));
   res.writeHead(405, {
     allow: 'GET, POST, OPTIONS',
     'content-type': 'application/json; charset=utf-8',
@@ -52,7 +52,7 @@ function refuseOtherMethods(req: IncomingMessage, res: ServerResponse, next: (er
 function refuseNewSessionsWhile(draining: () => boolean) {
   return (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void => {
     if (!draining() || new URL(req.url ?? '/', 'http://node').searchParams.has('sid')) return next();
-    const body = JSON.stringify({ detail: ERROR_CODES.SERVICE_UNAVAILABLE.detail });
+    const body = JSON.stringify(catalogueErrorBody('SERVICE_UNAVAILABLE'));
     res.writeHead(503, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),

@@ -2,20 +2,21 @@ import type { HandshakeErrorData } from '../contract/socket-events.ts';
 import type { Em } from '../db/orm.ts';
 import { authenticateToken } from '../domain/accounts.ts';
 import type { Deps } from '../domain/context.ts';
-import { domainError } from '../domain/errors.ts';
+import { domainError, type DomainError } from '../domain/errors.ts';
 import { reportError } from '../error-report.ts';
 import type { Logger } from '../logger.ts';
 import type { IoServer } from './socket-types.ts';
 
 type HandshakeError = Error & { data: HandshakeErrorData };
 
-function refusal(message: string, status: number, detail: string): HandshakeError {
-  return Object.assign(new Error(message), { data: { status, detail } });
+function refusal(message: string, error: DomainError): HandshakeError {
+  const detail = typeof error.detail === 'string' ? error.detail : 'Invalid handshake.';
+  return Object.assign(new Error(message), { data: { status: error.status, code: error.code, detail } });
 }
 
 /**
  * Every connection authenticates in its handshake with `auth: { token }`, the same JWT as REST.
- * A refusal reaches the client as `connect_error` with message `unauthorized` and `data: { status, detail }`;
+ * A refusal reaches the client as `connect_error` with message `unauthorized` and `data: { status, code, detail }`;
  * an account past its socket cap gets `rate_limited` with status 429.
  */
 export function authenticateHandshakes(
@@ -60,13 +61,7 @@ export function authenticateHandshakes(
             : error.status === 429
               ? 'rate_limited'
               : 'error';
-      next(
-        refusal(
-          message,
-          error.status,
-          typeof error.detail === 'string' ? error.detail : 'Invalid handshake.',
-        ),
-      );
+      next(refusal(message, error));
     }
   });
 }

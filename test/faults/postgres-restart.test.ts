@@ -59,7 +59,7 @@ describe('PostgreSQL restarts under load', () => {
     const rest = await new Api(a, owner.token).get(`/api/cleanings/${ids[0]}/`);
     const restMs = Date.now() - started;
     expect(rest.status).toBe(503);
-    expect(rest.body).toEqual({ detail: UNAVAILABLE });
+    expect(rest.body).toEqual({ detail: UNAVAILABLE, code: 'SERVICE_UNAVAILABLE' });
     const socketStarted = Date.now();
     const ack = await command(probeSocket, 'offer:create', { cleaning_id: ids[0]! });
     const socketMs = Date.now() - socketStarted;

@@ -75,7 +75,7 @@ describe('a node frozen while it holds a row lock', () => {
     const refused = await new Api(b.url, second.token).post(offersPath);
     const refusedMs = Date.now() - started;
     expect(refused.status).toBe(503);
-    expect(refused.body).toEqual({ detail: ERROR_CODES.LOCK_TIMEOUT.detail });
+    expect(refused.body).toEqual({ detail: ERROR_CODES.LOCK_TIMEOUT.detail, code: 'LOCK_TIMEOUT' });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(refusedMs).toBeLessThan(5_000);
 

@@ -14,15 +14,13 @@ import { forgedTokens, signToken } from './attack-tokens.ts';
 import { snapshotRows } from './db-snapshot.ts';
 import { rawClient } from './raw-http.ts';
 
-const INVALID = ERROR_CODES.INVALID_TOKEN.detail;
-const NO_USER = ERROR_CODES.NO_AUTHENTICATED_USER.detail;
-const INACTIVE = ERROR_CODES.INACTIVE_USER.detail;
 const NOT_AUTHENTICATED = ERROR_CODES.NOT_AUTHENTICATED.detail;
+type AuthCode = 'INVALID_TOKEN' | 'NO_AUTHENTICATED_USER' | 'INACTIVE_USER' | 'NOT_AUTHENTICATED';
 
 let server: TestServer;
 let owner: TestUser;
-/** Each attack: the token to send and the detail the refusal must carry. */
-let attacks: [name: string, token: string, detail: string][];
+/** Each attack: the token to send and the code the refusal must carry (with its catalogue detail). */
+let attacks: [name: string, token: string, code: AuthCode][];
 
 beforeAll(async () => {
   server = await startServer();
@@ -43,15 +41,19 @@ beforeAll(async () => {
   attacks = [
     ...Object.entries(forged).map(
       ([name, token]) =>
-        [name, token, name === 'an unknown username' ? NO_USER : INVALID] as [string, string, string],
+        [name, token, name === 'an unknown username' ? 'NO_AUTHENTICATED_USER' : 'INVALID_TOKEN'] as [
+          string,
+          string,
+          AuthCode,
+        ],
     ),
-    ['a token of a deactivated user', inactive.token, INACTIVE],
-    ['a token of a deleted user', deleted.token, NO_USER],
-    ['a token of a deleted user whose username was taken again', reborn.token, NO_USER],
+    ['a token of a deactivated user', inactive.token, 'INACTIVE_USER'],
+    ['a token of a deleted user', deleted.token, 'NO_AUTHENTICATED_USER'],
+    ['a token of a deleted user whose username was taken again', reborn.token, 'NO_AUTHENTICATED_USER'],
     [
       'a valid signature for an unknown username',
       signToken({ username: 'ghost_user' }, { subject: 'g@x.io' }),
-      NO_USER,
+      'NO_AUTHENTICATED_USER',
     ],
   ];
 });
@@ -86,18 +88,18 @@ describe('authentication on every REST route', () => {
     const client = rawClient(server.url, 8);
     const before = await snapshotRows(server);
     const cases = routes.flatMap((route) =>
-      [...attacks, ['no Authorization header', '', NOT_AUTHENTICATED] as const].map(
-        ([name, token, detail]) => ({
+      [...attacks, ['no Authorization header', '', 'NOT_AUTHENTICATED'] as const].map(
+        ([name, token, code]) => ({
           route,
           name,
           token,
-          detail,
+          code,
         }),
       ),
     );
     const failures: string[] = [];
     await Promise.all(
-      cases.map(async ({ route, name, token, detail }) => {
+      cases.map(async ({ route, name, token, code }) => {
         const res = await client.send({
           label: name,
           method: route.method,
@@ -110,7 +112,7 @@ describe('authentication on every REST route', () => {
         });
         const ok =
           res.status === 401 &&
-          JSON.stringify(res.json) === JSON.stringify({ detail }) &&
+          JSON.stringify(res.json) === JSON.stringify({ detail: ERROR_CODES[code].detail, code }) &&
           res.headers['www-authenticate'] === 'Bearer';
         if (!ok) failures.push(`${route.method} ${route.path} with ${name}: ${res.status} ${res.text}`);
       }),
@@ -128,7 +130,10 @@ describe('authentication on every REST route', () => {
     await server.app.orm.em.fork().nativeDelete(User, { id: user.id });
     for (const path of ['/api/feed/cleanings/', '/api/cleanings/', '/api/users/me/offers/']) {
       const res = await user.api.get(path);
-      expect([res.status, res.body]).toEqual([401, { detail: NO_USER }]);
+      expect([res.status, res.body]).toEqual([
+        401,
+        { detail: ERROR_CODES.NO_AUTHENTICATED_USER.detail, code: 'NO_AUTHENTICATED_USER' },
+      ]);
     }
   });
 });
@@ -137,11 +142,15 @@ describe('authentication on the socket handshake', () => {
   it('refuses every forged, expired, foreign or dead token with connect_error "unauthorized"', async () => {
     const outcomes = await Promise.all(
       attacks.map(
-        async ([name, token, detail]) => [name, await connectError(server.url, token), detail] as const,
+        async ([name, token, code]) => [name, await connectError(server.url, token), code] as const,
       ),
     );
-    for (const [name, err, detail] of outcomes) {
-      expect({ name, ...err }).toEqual({ name, message: 'unauthorized', data: { status: 401, detail } });
+    for (const [name, err, code] of outcomes) {
+      expect({ name, ...err }).toEqual({
+        name,
+        message: 'unauthorized',
+        data: { status: 401, code, detail: ERROR_CODES[code].detail },
+      });
     }
   });
 
@@ -153,7 +162,10 @@ describe('authentication on the socket handshake', () => {
     ['a token over 4 kB', 'a'.repeat(5000)],
   ])('refuses auth.token that is %s', async (_name, token) => {
     const err = await connectError(server.url, token as never);
-    expect(err).toEqual({ message: 'unauthorized', data: { status: 401, detail: NOT_AUTHENTICATED } });
+    expect(err).toEqual({
+      message: 'unauthorized',
+      data: { status: 401, code: 'NOT_AUTHENTICATED', detail: NOT_AUTHENTICATED },
+    });
   });
 
   it('takes the token only from auth, not from the query string or an Authorization header', async () => {
@@ -174,7 +186,10 @@ describe('authentication on the socket handshake', () => {
         ),
       );
       socket.close();
-      expect(err).toEqual({ message: 'unauthorized', data: { status: 401, detail: NOT_AUTHENTICATED } });
+      expect(err).toEqual({
+        message: 'unauthorized',
+        data: { status: 401, code: 'NOT_AUTHENTICATED', detail: NOT_AUTHENTICATED },
+      });
     }
   });
 
@@ -203,7 +218,7 @@ describe('registration limit', () => {
       const answers = await Promise.all(Array.from({ length: 5 }, () => register(from('203.0.113.20'))));
       expect(answers.map((r) => r.status).sort()).toEqual([201, 201, 201, 429, 429]);
       const refused = answers.find((r) => r.status === 429)!;
-      expect(refused.body).toEqual({ detail: ERROR_CODES.RATE_LIMITED.detail });
+      expect(refused.body).toEqual({ detail: ERROR_CODES.RATE_LIMITED.detail, code: 'RATE_LIMITED' });
       const retryAfter = Number(refused.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(600);
@@ -230,7 +245,7 @@ describe('sockets per account', () => {
         const err = a.reason as Error & { data?: unknown };
         expect({ message: err.message, data: err.data }).toEqual({
           message: 'rate_limited',
-          data: { status: 429, detail: ERROR_CODES.TOO_MANY_SOCKETS.detail },
+          data: { status: 429, code: 'TOO_MANY_SOCKETS', detail: ERROR_CODES.TOO_MANY_SOCKETS.detail },
         });
       }
       // Another account is not affected.
@@ -254,7 +269,7 @@ describe('login rate limits', () => {
 
   function expectRateLimited(res: Awaited<ReturnType<typeof login>>, windowSeconds: number) {
     expect(res.status).toBe(429);
-    expect(res.body).toEqual({ detail: ERROR_CODES.RATE_LIMITED.detail });
+    expect(res.body).toEqual({ detail: ERROR_CODES.RATE_LIMITED.detail, code: 'RATE_LIMITED' });
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThanOrEqual(1);

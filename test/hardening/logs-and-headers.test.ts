@@ -72,9 +72,12 @@ describe('logs', () => {
       const failed = await api.post('/api/users/', {
         json: { new_user: { email: `b${email}`, username: `b${username}`, password } },
       });
-      expect([failed.status, failed.body]).toEqual([500, { detail: 'Internal Server Error' }]);
+      expect([failed.status, failed.body]).toEqual([
+        500,
+        { detail: 'Internal Server Error', code: 'INTERNAL' },
+      ]);
       const edit = await user.put('/api/profiles/me/', { json: { profile_update: { full_name: password } } });
-      expect([edit.status, edit.body]).toEqual([500, { detail: 'Internal Server Error' }]);
+      expect([edit.status, edit.body]).toEqual([500, { detail: 'Internal Server Error', code: 'INTERNAL' }]);
     } finally {
       await execute(server, `alter table users drop constraint zz_no_new_users`);
       await execute(server, `alter table profiles drop constraint zz_no_profile_edits`);
@@ -126,7 +129,7 @@ describe('answers to unexpected errors', () => {
     try {
       const rest = await cleaner.api.post(`/api/cleanings/${cleaning.id}/offers/`);
       expect(rest.status).toBe(500);
-      expect(rest.text).toBe('{"detail":"Internal Server Error"}');
+      expect(rest.text).toBe('{"detail":"Internal Server Error","code":"INTERNAL"}');
       expect(rest.headers.get('content-type')).toMatch(/^application\/json/);
       const socket = await connect(server.url, other.token);
       const ack = await rawCommand(socket, 'offer:create', { cleaning_id: cleaning.id });
@@ -221,7 +224,10 @@ describe('security headers', () => {
       method: 'GET',
       path: `/api/profiles/${'a'.repeat(20_000)}/`,
     });
-    expect([tooLong.status, tooLong.json]).toEqual([431, { detail: 'Request header fields too large.' }]);
+    expect([tooLong.status, tooLong.json]).toEqual([
+      431,
+      { detail: 'Request header fields too large.', code: 'HEADERS_TOO_LARGE' },
+    ]);
     expect(tooLong.headers['x-content-type-options']).toBe('nosniff');
     const huge = await client.send({
       label: '',
@@ -229,7 +235,10 @@ describe('security headers', () => {
       path: '/api/users/me/',
       headers: { authorization: `Bearer ${'a'.repeat(20_000)}` },
     });
-    expect([huge.status, huge.json]).toEqual([431, { detail: 'Request header fields too large.' }]);
+    expect([huge.status, huge.json]).toEqual([
+      431,
+      { detail: 'Request header fields too large.', code: 'HEADERS_TOO_LARGE' },
+    ]);
     client.close();
     // A request line no HTTP parser accepts.
     const { connect: tcp } = await import('node:net');
@@ -244,7 +253,7 @@ describe('security headers', () => {
       socket.on('error', reject);
     });
     expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    expect(raw.endsWith('{"detail":"Bad Request"}')).toBe(true);
+    expect(raw.endsWith('{"detail":"Bad Request","code":"BAD_REQUEST"}')).toBe(true);
   });
 
   /** Writes `bytes` on one connection and resolves with everything the server sent until it closed. */
@@ -274,7 +283,7 @@ describe('security headers', () => {
     );
     expect(statusLines(raw)).toEqual(['HTTP/1.1 400 Bad Request']);
     expect(raw).toMatch(/\r\nX-Request-Id: /i);
-    expect(raw.endsWith('{"detail":"Bad Request"}')).toBe(true);
+    expect(raw.endsWith('{"detail":"Bad Request","code":"BAD_REQUEST"}')).toBe(true);
   });
 });
 

@@ -1,4 +1,5 @@
 // What a correct refusal looks like, on either transport, and the signs of a leak.
+import { ERROR_CODES } from '../../src/contract/error-codes.ts';
 import { errorBodySchema } from '../../src/contract/schemas.ts';
 
 /** Things an answer must never show: stack frames, source paths, SQL, driver or library internals. */
@@ -22,12 +23,25 @@ export function leaksIn(answer: string, request: string): string[] {
 
 /** Why `detail` is not a usable error detail (a non-empty text, or FastAPI's list of issues), if it is not. */
 export function detailProblem(detail: unknown): string | undefined {
-  const parsed = errorBodySchema.safeParse({ detail });
+  const parsed = errorBodySchema.shape.detail.safeParse(detail);
   if (!parsed.success) return `detail is not a string or a list of {loc, msg, type}: ${show(detail)}`;
   if (typeof detail === 'string' ? detail.trim() === '' : (detail as unknown[]).length === 0) {
     return 'detail is empty';
   }
   return undefined;
+}
+
+/** Why `code` is not the catalogue's code for an answer of `status` (socket acks also have `UNKNOWN_COMMAND`), if it is not. */
+export function codeProblem(
+  code: unknown,
+  status: number,
+  extra: readonly string[] = [],
+): string | undefined {
+  if (typeof code === 'string' && extra.includes(code)) return undefined;
+  if (typeof code !== 'string' || !Object.hasOwn(ERROR_CODES, code))
+    return `code ${show(code)} is not in ERROR_CODES`;
+  const expected = ERROR_CODES[code as keyof typeof ERROR_CODES].status;
+  return expected === status ? undefined : `code ${code} is a ${expected}, answered with ${status}`;
 }
 
 /** Why a REST answer is not a clean 4xx refusal, if it is not. */
@@ -46,7 +60,8 @@ export function restRefusalProblem(
   }
   if (typeof answer.json !== 'object' || answer.json === null)
     return `body is not a JSON object: ${answer.text}`;
-  const problem = detailProblem((answer.json as { detail?: unknown }).detail);
+  const body = answer.json as { detail?: unknown; code?: unknown };
+  const problem = detailProblem(body.detail) ?? codeProblem(body.code, answer.status);
   if (problem) return problem;
   const leaks = leaksIn(answer.text, requestText);
   if (leaks.length > 0) return `leaks ${leaks.join(', ')}: ${answer.text.slice(0, 500)}`;
@@ -66,8 +81,7 @@ export function ackRefusalProblem(ack: unknown, requestText: string): string | u
   if (typeof error.status !== 'number' || error.status < 400 || error.status > 499) {
     return `status ${String(error.status)}: ${show(ack)}`;
   }
-  if (typeof error.code !== 'string' || error.code === '') return `no code: ${show(ack)}`;
-  const problem = detailProblem(error.detail);
+  const problem = codeProblem(error.code, error.status, ['UNKNOWN_COMMAND']) ?? detailProblem(error.detail);
   if (problem) return problem;
   const leaks = leaksIn(JSON.stringify(ack), requestText);
   if (leaks.length > 0) return `leaks ${leaks.join(', ')}: ${show(ack)}`;

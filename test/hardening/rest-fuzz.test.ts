@@ -749,7 +749,7 @@ describe('oversized bodies', () => {
       ),
     );
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
-    expect(answer).toContain('{"detail":"Request body is too large."}');
+    expect(answer).toContain('{"detail":"Request body is too large.","code":"PAYLOAD_TOO_LARGE"}');
   });
 
   // Without a declared length the parser counts as it reads: past the limit it stops keeping bytes, discards
@@ -767,6 +767,6 @@ describe('oversized bodies', () => {
       socket.write('0\r\n\r\n');
     });
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
-    expect(answer).toContain('{"detail":"Request body is too large."}');
+    expect(answer).toContain('{"detail":"Request body is too large.","code":"PAYLOAD_TOO_LARGE"}');
   });
 });

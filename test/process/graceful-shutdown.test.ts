@@ -72,6 +72,7 @@ describe('graceful shutdown of a long-polling client', () => {
       expect(refused.status).toBe(503);
       expect(await refused.json()).toEqual({
         detail: 'The service is temporarily unavailable. Please try again shortly.',
+        code: 'SERVICE_UNAVAILABLE',
       });
       const poll = () => fetch(session, { signal: AbortSignal.timeout(5000) }).then((r) => r.text());
       expect(await poll()).toBe('430[{"ok":true,"data":null}]');

@@ -34,7 +34,7 @@ describe('metrics are off by default', () => {
   it('opens no metrics listener and answers 404 for /metrics on the API port', async () => {
     expect(server.app.metricsUrl()).toBeUndefined();
     const res = await new Api(server.url).get('/metrics');
-    expect([res.status, res.body]).toEqual([404, { detail: 'Not Found' }]);
+    expect([res.status, res.body]).toEqual([404, { detail: 'Not Found', code: 'ROUTE_NOT_FOUND' }]);
   });
 });
 

@@ -60,7 +60,7 @@ describe('HTTP long-polling', () => {
       const res = await fetch(path, { method });
       expect(res.status, method).toBe(405);
       expect(res.headers.get('allow')).toBe('GET, POST, OPTIONS');
-      expect(await res.json()).toEqual({ detail: 'Method Not Allowed' });
+      expect(await res.json()).toEqual({ detail: 'Method Not Allowed', code: 'METHOD_NOT_ALLOWED' });
     }
     const head = await fetch(path, { method: 'HEAD' });
     expect(head.status).toBe(405);

@@ -221,6 +221,39 @@ describe('commands', () => {
     expect(invalid.message).toBe('price: ensure this value is greater than 0');
   });
 
+  it('takes a REST failure’s code from its body, and calls one without a code HTTP_ERROR', async () => {
+    // A stand-in for what may sit in front of the server: a gateway's error page, and a 401 of its own that
+    // happens to use one of the server's texts but carries no code.
+    const { createServer } = await import('node:http');
+    const front = createServer((req, res) => {
+      if (req.url?.startsWith('/api/users/login/token')) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ detail: 'Not authenticated' }));
+      } else {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<html><body>Bad Gateway</body></html>');
+      }
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const { port } = front.address() as { port: number };
+    const client = new PhreshClient({ url: `http://127.0.0.1:${port}` });
+    clients.push(client);
+    try {
+      expect(await failure(client.login('a@example.io', 'whatever-1'))).toMatchObject({
+        status: 401,
+        code: 'HTTP_ERROR',
+        detail: 'Not authenticated',
+      });
+      expect(
+        await failure(
+          client.register({ email: 'a@example.io', username: 'someone', password: 'long-enough' }),
+        ),
+      ).toMatchObject({ status: 502, code: 'HTTP_ERROR' });
+    } finally {
+      await new Promise((resolve) => front.close(resolve));
+    }
+  });
+
   it('edits and deletes a cleaning, reads and updates profiles, and deactivates an account over REST', async () => {
     const [ownerUser, other] = await makeUsers(server.url, 2);
     const client = new PhreshClient({ url: server.url });

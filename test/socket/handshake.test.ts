@@ -32,23 +32,26 @@ describe('socket handshake', () => {
   });
 
   it.each([
-    ['no token', () => undefined, 'Not authenticated'],
-    ['an empty token', () => '', 'Not authenticated'],
-    ['garbage', () => 'not-a-jwt', 'Could not validate token credentials.'],
+    ['no token', () => undefined, 'Not authenticated', 'NOT_AUTHENTICATED'],
+    ['an empty token', () => '', 'Not authenticated', 'NOT_AUTHENTICATED'],
+    ['garbage', () => 'not-a-jwt', 'Could not validate token credentials.', 'INVALID_TOKEN'],
     [
       'a wrong secret',
       () => sign({ username: 'x' }, {}, 'another-secret-another-secret-another'),
       'Could not validate token credentials.',
+      'INVALID_TOKEN',
     ],
     [
       'a wrong audience',
       () => sign({ username: 'x' }, { audience: 'othersite:auth' }),
       'Could not validate token credentials.',
+      'INVALID_TOKEN',
     ],
     [
       'an expired token',
       () => sign({ username: 'x', exp: Math.floor(Date.now() / 1000) - 5 }),
       'Could not validate token credentials.',
+      'INVALID_TOKEN',
     ],
     [
       'alg none',
@@ -65,12 +68,18 @@ describe('socket handshake', () => {
           { algorithm: 'none' },
         ),
       'Could not validate token credentials.',
+      'INVALID_TOKEN',
     ],
-    ['an unknown username', () => sign({ username: 'nobody_by_this_name' }), 'No authenticated user.'],
-  ])('refuses %s with connect_error "unauthorized" and a 401', async (_name, token, detail) => {
+    [
+      'an unknown username',
+      () => sign({ username: 'nobody_by_this_name' }),
+      'No authenticated user.',
+      'NO_AUTHENTICATED_USER',
+    ],
+  ])('refuses %s with connect_error "unauthorized" and a 401', async (_name, token, detail, code) => {
     const err = await connectError(server.url, token());
     expect(err.message).toBe('unauthorized');
-    expect(err.data).toEqual({ status: 401, detail });
+    expect(err.data).toEqual({ status: 401, code, detail });
   });
 
   it('refuses an inactive user', async () => {
@@ -78,7 +87,7 @@ describe('socket handshake', () => {
     await server.app.orm.em.fork().nativeUpdate(User, { id: user.id }, { isActive: false });
     expect(await connectError(server.url, user.token)).toEqual({
       message: 'unauthorized',
-      data: { status: 401, detail: 'Not an active user.' },
+      data: { status: 401, code: 'INACTIVE_USER', detail: 'Not an active user.' },
     });
   });
 
@@ -106,8 +115,8 @@ describe('socket handshake', () => {
     expect(res.status).toBe(200);
     expect(res.body.is_active).toBe(false);
     expect(await Promise.all(notices)).toEqual([
-      { detail: 'Not an active user.' },
-      { detail: 'Not an active user.' },
+      { detail: 'Not an active user.', code: 'INACTIVE_USER' },
+      { detail: 'Not an active user.', code: 'INACTIVE_USER' },
     ]);
     expect(await Promise.all(gone)).toEqual(['io server disconnect', 'io server disconnect']);
     expect((await user.api.get('/api/users/me/')).status).toBe(401);
@@ -117,6 +126,6 @@ describe('socket handshake', () => {
     const [user, other] = [await makeUser(server.url), await makeUser(server.url)];
     const res = await user.api.post(`/api/users/${other.username}/deactivate/`);
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ detail: 'Only administrators may do that.' });
+    expect(res.body).toEqual({ detail: 'Only administrators may do that.', code: 'ADMIN_ONLY' });
   });
 });

@@ -36,7 +36,7 @@ export function registerCleaningRoutes(routes: RouteTable): void {
       body: { kind: 'json', schema: newCleaningBody },
       status: 201,
       response: cleaningPublicSchema,
-      errors: ['NOT_AUTHENTICATED', 'VALIDATION_FAILED'],
+      errors: ['VALIDATION_FAILED'],
       handle: ({ deps, user, body }) => createCleaning(deps, user, body.new_cleaning),
     }),
     defineRoute({
@@ -48,7 +48,7 @@ export function registerCleaningRoutes(routes: RouteTable): void {
       auth: true,
       status: 200,
       response: z.array(cleaningPublicSchema),
-      errors: ['NOT_AUTHENTICATED'],
+      errors: [],
       handle: ({ deps, user }) => listOwnCleanings(deps, user),
     }),
     defineRoute({
@@ -61,7 +61,7 @@ export function registerCleaningRoutes(routes: RouteTable): void {
       params: cleaningParams,
       status: 200,
       response: cleaningPublicSchema,
-      errors: ['NOT_AUTHENTICATED', 'CLEANING_NOT_FOUND', 'VALIDATION_FAILED'],
+      errors: ['CLEANING_NOT_FOUND', 'VALIDATION_FAILED'],
       handle: ({ deps, params }) => getCleaning(deps, params.cleaning_id),
     }),
     defineRoute({
@@ -76,7 +76,6 @@ export function registerCleaningRoutes(routes: RouteTable): void {
       status: 200,
       response: cleaningPublicSchema,
       errors: [
-        'NOT_AUTHENTICATED',
         'CLEANING_NOT_FOUND',
         'CLEANING_FORBIDDEN',
         'COMPLETED_CLEANING_LOCKED',
@@ -101,13 +100,7 @@ export function registerCleaningRoutes(routes: RouteTable): void {
       params: cleaningParams,
       status: 200,
       response: z.number().int(),
-      errors: [
-        'NOT_AUTHENTICATED',
-        'CLEANING_NOT_FOUND',
-        'CLEANING_FORBIDDEN',
-        'COMPLETED_CLEANING_LOCKED',
-        'VALIDATION_FAILED',
-      ],
+      errors: ['CLEANING_NOT_FOUND', 'CLEANING_FORBIDDEN', 'COMPLETED_CLEANING_LOCKED', 'VALIDATION_FAILED'],
       handle: ({ deps, user, params }) => deleteCleaning(deps, user, params.cleaning_id),
     }),
     defineRoute({
@@ -122,7 +115,7 @@ export function registerCleaningRoutes(routes: RouteTable): void {
       query: eventsQuery,
       status: 200,
       response: z.array(offerEventSchema),
-      errors: ['NOT_AUTHENTICATED', 'CLEANING_NOT_FOUND', 'EVENTS_FORBIDDEN', 'VALIDATION_FAILED'],
+      errors: ['CLEANING_NOT_FOUND', 'EVENTS_FORBIDDEN', 'VALIDATION_FAILED'],
       handle: async ({ deps, user, params, query }) =>
         (await readVisibleEvents(deps, user, params.cleaning_id, query.since)).events,
     }),
@@ -137,7 +130,7 @@ export function registerCleaningRoutes(routes: RouteTable): void {
       query: feedQuery,
       status: 200,
       response: z.array(feedItemSchema),
-      errors: ['NOT_AUTHENTICATED', 'VALIDATION_FAILED'],
+      errors: ['VALIDATION_FAILED'],
       handle: ({ deps, query }) => getCleaningFeed(deps, query),
     }),
   );

@@ -33,7 +33,6 @@ export function registerEvaluationRoutes(routes: RouteTable): void {
       status: 201,
       response: evaluationPublicSchema,
       errors: [
-        'NOT_AUTHENTICATED',
         'CLEANING_NOT_FOUND',
         'EVALUATION_FORBIDDEN',
         'USER_NOT_FOUND',
@@ -60,7 +59,7 @@ export function registerEvaluationRoutes(routes: RouteTable): void {
       params: cleanerParams,
       status: 200,
       response: z.array(evaluationPublicSchema),
-      errors: ['NOT_AUTHENTICATED', 'USER_NOT_FOUND', 'VALIDATION_FAILED'],
+      errors: ['USER_NOT_FOUND', 'VALIDATION_FAILED'],
       handle: ({ deps, params }) => listEvaluations(deps, params.username),
     }),
     // Declared before `{cleaning_id}`, which "stats" must never reach.
@@ -74,7 +73,7 @@ export function registerEvaluationRoutes(routes: RouteTable): void {
       params: cleanerParams,
       status: 200,
       response: evaluationStatsSchema,
-      errors: ['NOT_AUTHENTICATED', 'USER_NOT_FOUND', 'VALIDATION_FAILED'],
+      errors: ['USER_NOT_FOUND', 'VALIDATION_FAILED'],
       handle: ({ deps, params }) => getEvaluationStats(deps, params.username),
     }),
     defineRoute({
@@ -87,13 +86,7 @@ export function registerEvaluationRoutes(routes: RouteTable): void {
       params: evaluationParams,
       status: 200,
       response: evaluationPublicSchema,
-      errors: [
-        'NOT_AUTHENTICATED',
-        'CLEANING_NOT_FOUND',
-        'USER_NOT_FOUND',
-        'EVALUATION_NOT_FOUND',
-        'VALIDATION_FAILED',
-      ],
+      errors: ['CLEANING_NOT_FOUND', 'USER_NOT_FOUND', 'EVALUATION_NOT_FOUND', 'VALIDATION_FAILED'],
       handle: ({ deps, params }) => getEvaluation(deps, params.cleaning_id, params.username),
     }),
   );

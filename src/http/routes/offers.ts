@@ -27,7 +27,6 @@ export function registerOfferRoutes(routes: RouteTable): void {
       status: 201,
       response: offerPublicSchema,
       errors: [
-        'NOT_AUTHENTICATED',
         'CLEANING_NOT_FOUND',
         'OWN_CLEANING_OFFER',
         'CLEANING_COMPLETED',
@@ -46,7 +45,7 @@ export function registerOfferRoutes(routes: RouteTable): void {
       params: cleaningParams,
       status: 200,
       response: z.array(offerPublicSchema),
-      errors: ['NOT_AUTHENTICATED', 'CLEANING_NOT_FOUND', 'OFFERS_FORBIDDEN', 'VALIDATION_FAILED'],
+      errors: ['CLEANING_NOT_FOUND', 'OFFERS_FORBIDDEN', 'VALIDATION_FAILED'],
       handle: ({ deps, user, params }) => listOffers(deps, user, params.cleaning_id),
     }),
     defineRoute({
@@ -59,13 +58,7 @@ export function registerOfferRoutes(routes: RouteTable): void {
       params: offerParams,
       status: 200,
       response: offerPublicSchema,
-      errors: [
-        'NOT_AUTHENTICATED',
-        'CLEANING_NOT_FOUND',
-        'OFFER_FORBIDDEN',
-        'USER_NOT_FOUND',
-        'OFFER_NOT_FOUND',
-      ],
+      errors: ['CLEANING_NOT_FOUND', 'OFFER_FORBIDDEN', 'USER_NOT_FOUND', 'OFFER_NOT_FOUND'],
       handle: ({ deps, user, params }) => getOffer(deps, user, params.cleaning_id, params.username),
     }),
     defineRoute({
@@ -79,7 +72,6 @@ export function registerOfferRoutes(routes: RouteTable): void {
       status: 200,
       response: offerPublicSchema,
       errors: [
-        'NOT_AUTHENTICATED',
         'CLEANING_NOT_FOUND',
         'ACCEPT_FORBIDDEN',
         'USER_NOT_FOUND',
@@ -100,13 +92,7 @@ export function registerOfferRoutes(routes: RouteTable): void {
       params: cleaningParams,
       status: 200,
       response: offerPublicSchema,
-      errors: [
-        'NOT_AUTHENTICATED',
-        'CLEANING_NOT_FOUND',
-        'OFFER_NOT_FOUND',
-        'CLEANING_COMPLETED',
-        'OFFER_NOT_ACCEPTED',
-      ],
+      errors: ['CLEANING_NOT_FOUND', 'OFFER_NOT_FOUND', 'CLEANING_COMPLETED', 'OFFER_NOT_ACCEPTED'],
       handle: ({ deps, user, params }) => cancelOffer(deps, user, params.cleaning_id),
     }),
     defineRoute({
@@ -119,13 +105,7 @@ export function registerOfferRoutes(routes: RouteTable): void {
       params: cleaningParams,
       status: 200,
       response: z.null(),
-      errors: [
-        'NOT_AUTHENTICATED',
-        'CLEANING_NOT_FOUND',
-        'OFFER_NOT_FOUND',
-        'CLEANING_COMPLETED',
-        'RESCIND_NOT_PENDING',
-      ],
+      errors: ['CLEANING_NOT_FOUND', 'OFFER_NOT_FOUND', 'CLEANING_COMPLETED', 'RESCIND_NOT_PENDING'],
       handle: ({ deps, user, params }) => rescindOffer(deps, user, params.cleaning_id),
     }),
   );

@@ -20,7 +20,7 @@ export function registerProfileRoutes(routes: RouteTable): void {
       auth: true,
       status: 200,
       response: profilePublicSchema,
-      errors: ['NOT_AUTHENTICATED'],
+      errors: [],
       handle: ({ deps, user }) => getOwnProfile(deps, user),
     }),
     defineRoute({
@@ -33,7 +33,7 @@ export function registerProfileRoutes(routes: RouteTable): void {
       params: z.object({ username: usernameParam }),
       status: 200,
       response: profileWithReputationSchema,
-      errors: ['NOT_AUTHENTICATED', 'PROFILE_NOT_FOUND', 'VALIDATION_FAILED'],
+      errors: ['PROFILE_NOT_FOUND', 'VALIDATION_FAILED'],
       handle: ({ deps, user, params }) => getProfileByUsername(deps, user, params.username),
     }),
     defineRoute({
@@ -46,7 +46,7 @@ export function registerProfileRoutes(routes: RouteTable): void {
       body: { kind: 'json', schema: profileUpdateBody },
       status: 200,
       response: profilePublicSchema,
-      errors: ['NOT_AUTHENTICATED', 'VALIDATION_FAILED'],
+      errors: ['VALIDATION_FAILED'],
       handle: ({ deps, user, body }) => updateOwnProfile(deps, user, body.profile_update),
     }),
   );

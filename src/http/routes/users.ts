@@ -62,7 +62,7 @@ export function registerUserRoutes(
       auth: true,
       status: 200,
       response: userPublicSchema,
-      errors: ['NOT_AUTHENTICATED', 'INVALID_TOKEN', 'NO_AUTHENTICATED_USER', 'INACTIVE_USER'],
+      errors: [],
       handle: ({ deps, user }) => getCurrentUser(deps, user),
     }),
     defineRoute({
@@ -74,7 +74,7 @@ export function registerUserRoutes(
       auth: true,
       status: 200,
       response: z.array(myOfferSchema),
-      errors: ['NOT_AUTHENTICATED'],
+      errors: [],
       handle: ({ deps, user }) => listMyOffers(deps, user),
     }),
     defineRoute({
@@ -87,7 +87,7 @@ export function registerUserRoutes(
       params: z.object({ username: usernameParam }),
       status: 200,
       response: userPublicSchema,
-      errors: ['NOT_AUTHENTICATED', 'ADMIN_ONLY', 'USER_NOT_FOUND', 'VALIDATION_FAILED'],
+      errors: ['ADMIN_ONLY', 'USER_NOT_FOUND', 'VALIDATION_FAILED'],
       handle: ({ deps, user, params }) => deactivateUser(deps, user, params.username),
     }),
   );
