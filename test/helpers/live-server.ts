@@ -1,12 +1,13 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { OfferEventPublic } from '../../src/contract/schemas.ts';
-import type { TestUser } from './api.ts';
+import { Api, type TestUser } from './api.ts';
 import { startServer, type TestServer } from './server.ts';
 import { closeAll, connect, Recorder, type ClientSocket } from './sockets.ts';
 
 /**
- * A server for one test file, started before its tests and stopped after them, with every socket the file
- * opened closed first.
+ * A server for one test file (REST and socket suites alike), started before its tests and stopped after them,
+ * with every socket the file opened closed first. A test that needs a server of its own (other settings, a
+ * second node) calls `startServer` and closes it itself.
  */
 export function useLiveServer(options: Parameters<typeof startServer>[0] = {}) {
   let server: TestServer | undefined;
@@ -22,6 +23,10 @@ export function useLiveServer(options: Parameters<typeof startServer>[0] = {}) {
     get server(): TestServer {
       if (!server) throw new Error('the server starts in beforeAll');
       return server;
+    },
+    /** A REST client without a token. */
+    get api(): Api {
+      return new Api(suite.server.url);
     },
     /** A socket of `user`, closed with the file. */
     async socketFor(user: TestUser): Promise<ClientSocket> {

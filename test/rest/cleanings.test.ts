@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, makeCleaning, makeUser, type TestUser } from '../helpers/api.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { makeCleaning, makeUser, type TestUser } from '../helpers/api.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
 
-let server: TestServer;
-let api: Api;
-
-beforeAll(async () => {
-  server = await startServer();
-  api = new Api(server.url);
-});
-afterAll(() => server.close());
+const suite = useLiveServer();
 
 const newCleaning = {
   name: 'test cleaning',
@@ -28,7 +21,7 @@ describe('cleaning routes', () => {
       ['PUT', '/api/cleanings/1/'],
       ['DELETE', '/api/cleanings/0/'],
     ] as const) {
-      const res = await api.request(method, path, method === 'POST' ? { json: {} } : {});
+      const res = await suite.api.request(method, path, method === 'POST' ? { json: {} } : {});
       expect(res.status, `${method} ${path}`).toBe(401);
     }
   });
@@ -36,7 +29,7 @@ describe('cleaning routes', () => {
 
 describe('creating cleanings', () => {
   it('creates a cleaning belonging to the user', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await create(user, { new_cleaning: newCleaning });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
@@ -48,7 +41,7 @@ describe('creating cleanings', () => {
   });
 
   it('gives a new cleaning the same created_at and updated_at, so that the feed never mistakes it for an edit', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const created = await Promise.all(
       Array.from({ length: 30 }, () => create(user, { new_cleaning: newCleaning })),
     );
@@ -56,14 +49,16 @@ describe('creating cleanings', () => {
   });
 
   it('defaults the type to spot_clean and the description to null', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await create(user, { new_cleaning: { name: 'x', price: 1 } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ cleaning_type: 'spot_clean', description: null });
   });
 
   it('refuses unauthenticated users', async () => {
-    expect((await api.post('/api/cleanings/', { json: { new_cleaning: newCleaning } })).status).toBe(401);
+    expect((await suite.api.post('/api/cleanings/', { json: { new_cleaning: newCleaning } })).status).toBe(
+      401,
+    );
   });
 
   it.each([
@@ -77,14 +72,14 @@ describe('creating cleanings', () => {
     [{ new_cleaning: { ...newCleaning, price: 'ten' } }],
     [{ new_cleaning: { ...newCleaning, name: [] } }],
   ])('answers 422 for %j', async (body) => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await create(user, body);
     expect(res.status).toBe(422);
     expect(Array.isArray(res.body.detail)).toBe(true);
   });
 
   it('answers 422 for cleaning_type: null, not a 500 (fix)', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await create(user, { new_cleaning: { ...newCleaning, cleaning_type: null } });
     expect(res.status).toBe(422);
   });
@@ -92,7 +87,7 @@ describe('creating cleanings', () => {
   it.each([[0], [-1], [99999.991], [100000], [1e308]])(
     'answers 422 for the price %d (fix)',
     async (price) => {
-      const user = await makeUser(server.url);
+      const user = await makeUser(suite.server.url);
       const res = await create(user, { new_cleaning: { ...newCleaning, price } });
       expect(res.status).toBe(422);
       expect(res.body.detail[0].loc).toEqual(['body', 'new_cleaning', 'price']);
@@ -100,31 +95,31 @@ describe('creating cleanings', () => {
   );
 
   it('accepts the largest price', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await create(user, { new_cleaning: { ...newCleaning, price: 99999.99 } });
     expect(res.status).toBe(201);
     expect(res.body.price).toBe(99999.99);
   });
 
   it('answers 422 for a blank name (fix)', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     expect((await create(user, { new_cleaning: { ...newCleaning, name: '   ' } })).status).toBe(422);
   });
 
   it('answers 400 for a body that is not JSON', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await user.api.post('/api/cleanings/', {
       body: '{"new_cleaning": ',
       headers: { 'content-type': 'application/json' },
     });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ detail: 'There was an error parsing the body' });
+    expect(res.body).toEqual({ detail: 'There was an error parsing the body', code: 'MALFORMED_BODY' });
   });
 });
 
 describe('getting cleanings', () => {
   it('gets a cleaning by id', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
     const res = await owner.api.get(`/api/cleanings/${cleaning.id}/`);
     expect(res.status).toBe(200);
@@ -132,15 +127,15 @@ describe('getting cleanings', () => {
   });
 
   it('lets any authenticated user read any cleaning', async () => {
-    const [owner, other] = [await makeUser(server.url), await makeUser(server.url)];
+    const [owner, other] = [await makeUser(suite.server.url), await makeUser(suite.server.url)];
     const cleaning = await makeCleaning(owner);
     expect((await other.api.get(`/api/cleanings/${cleaning.id}/`)).status).toBe(200);
   });
 
   it('refuses unauthenticated users', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
-    expect((await api.get(`/api/cleanings/${cleaning.id}/`)).status).toBe(401);
+    expect((await suite.api.get(`/api/cleanings/${cleaning.id}/`)).status).toBe(401);
   });
 
   it.each([
@@ -153,18 +148,19 @@ describe('getting cleanings', () => {
     ['NaN', 422],
     ['1.5', 422],
   ])('answers for the id %s with %d', async (id, status) => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await user.api.get(`/api/cleanings/${id}/`);
     expect(res.status).toBe(status);
-    if (status === 404) expect(res.body).toEqual({ detail: 'No cleaning found with that id.' });
+    if (status === 404)
+      expect(res.body).toEqual({ detail: 'No cleaning found with that id.', code: 'CLEANING_NOT_FOUND' });
   });
 
   it('checks authentication before the id', async () => {
-    expect((await api.get('/api/cleanings/-1/')).status).toBe(401);
+    expect((await suite.api.get('/api/cleanings/-1/')).status).toBe(401);
   });
 
   it('lists only the user’s own cleanings, newest first', async () => {
-    const [user, other] = [await makeUser(server.url), await makeUser(server.url)];
+    const [user, other] = [await makeUser(suite.server.url), await makeUser(suite.server.url)];
     const mine = [];
     for (let i = 0; i < 3; i++) mine.push(await makeCleaning(user, { name: `mine ${i}` }));
     for (let i = 0; i < 5; i++) await makeCleaning(other, { name: `test cleaning ${i}` });
@@ -184,7 +180,7 @@ describe('updating cleanings', () => {
     [{ name: 'extra new fake cleaning name', description: 'extra new fake cleaning description' }],
     [{ price: 42.0, cleaning_type: 'dust_up' }],
   ])('updates %j and leaves everything else alone', async (update) => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
     const res = await owner.api.put(`/api/cleanings/${cleaning.id}/`, { json: { cleaning_update: update } });
     expect(res.status).toBe(200);
@@ -201,7 +197,7 @@ describe('updating cleanings', () => {
   });
 
   it('forbids updating someone else’s cleaning, even with an invalid body', async () => {
-    const [owner, other] = [await makeUser(server.url), await makeUser(server.url)];
+    const [owner, other] = [await makeUser(suite.server.url), await makeUser(suite.server.url)];
     const cleaning = await makeCleaning(owner);
     const res = await other.api.put(`/api/cleanings/${cleaning.id}/`, {
       json: { cleaning_update: { price: 99.99 } },
@@ -209,6 +205,7 @@ describe('updating cleanings', () => {
     expect(res.status).toBe(403);
     expect(res.body).toEqual({
       detail: 'Action forbidden. Users are only able to modify cleanings they own.',
+      code: 'CLEANING_FORBIDDEN',
     });
     const invalid = await other.api.put(`/api/cleanings/${cleaning.id}/`, {
       json: { cleaning_update: { price: 'x' } },
@@ -217,7 +214,7 @@ describe('updating cleanings', () => {
   });
 
   it('ignores an attempt to change the owner', async () => {
-    const [owner, other] = [await makeUser(server.url), await makeUser(server.url)];
+    const [owner, other] = [await makeUser(suite.server.url), await makeUser(suite.server.url)];
     const cleaning = await makeCleaning(owner);
     const res = await owner.api.put(`/api/cleanings/${cleaning.id}/`, {
       json: { cleaning_update: { owner: other.id } },
@@ -237,16 +234,20 @@ describe('updating cleanings', () => {
     ['own', { price: null }, 422],
     ['own', { price: -5 }, 422],
   ])('answers for id %s and update %j with %d', async (id, update, status) => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
     const path = `/api/cleanings/${id === 'own' ? cleaning.id : id}/`;
     const res = await owner.api.put(path, { json: { cleaning_update: update } });
     expect(res.status).toBe(status);
-    if (status === 400) expect(res.body).toEqual({ detail: 'Invalid cleaning type. Cannot be None.' });
+    if (status === 400)
+      expect(res.body).toEqual({
+        detail: 'Invalid cleaning type. Cannot be None.',
+        code: 'CLEANING_TYPE_NULL',
+      });
   });
 
   it('clears the description with null', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
     const res = await owner.api.put(`/api/cleanings/${cleaning.id}/`, {
       json: { cleaning_update: { description: null } },
@@ -258,7 +259,7 @@ describe('updating cleanings', () => {
 
 describe('deleting cleanings', () => {
   it('deletes a cleaning and answers its id', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
     const res = await owner.api.delete(`/api/cleanings/${cleaning.id}/`);
     expect(res.status).toBe(200);
@@ -267,7 +268,7 @@ describe('deleting cleanings', () => {
   });
 
   it('forbids deleting someone else’s cleaning', async () => {
-    const [owner, other] = [await makeUser(server.url), await makeUser(server.url)];
+    const [owner, other] = [await makeUser(suite.server.url), await makeUser(suite.server.url)];
     const cleaning = await makeCleaning(owner);
     expect((await other.api.delete(`/api/cleanings/${cleaning.id}/`)).status).toBe(403);
     expect((await owner.api.get(`/api/cleanings/${cleaning.id}/`)).status).toBe(200);
@@ -279,17 +280,17 @@ describe('deleting cleanings', () => {
     ['-1', 422],
     ['None', 422],
   ])('answers for the id %s with %d', async (id, status) => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     expect((await user.api.delete(`/api/cleanings/${id}/`)).status).toBe(status);
   });
 });
 
 describe('unknown routes and methods', () => {
   it('answers 404 for an unknown path and 405 for a wrong method', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     expect((await user.api.get('/api/nothing-here/')).status).toBe(404);
     const res = await user.api.request('PATCH', '/api/cleanings/');
     expect(res.status).toBe(405);
-    expect(res.body).toEqual({ detail: 'Method Not Allowed' });
+    expect(res.body).toEqual({ detail: 'Method Not Allowed', code: 'METHOD_NOT_ALLOWED' });
   });
 });

@@ -1,7 +1,7 @@
 // The original's test_evaluations.py (nine tests), each with fixtures of its own, then the fixes: no probing,
 // stats of a cleaner with no evaluation, ratings refused by the database, completed-job rules, deletion and
 // deactivation, and where a cleaning and a cleaner stand (status, total_offers, reputation).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type {
   CleaningFeedItem,
   CleaningPublic,
@@ -11,18 +11,11 @@ import type {
   OfferEventPublic,
   OfferPublic,
 } from '../../src/contract/schemas.ts';
-import { Api, makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
+import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { foldEvents, isGapless, statusesByUser } from '../helpers/offer-log.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
 
-let server: TestServer;
-let api: Api;
-
-beforeAll(async () => {
-  server = await startServer();
-  api = new Api(server.url);
-});
-afterAll(() => server.close());
+const suite = useLiveServer();
 
 const evaluationsPath = (username: string) => `/api/users/${username}/evaluations/`;
 const evaluationPath = (username: string, cleaningId: number) =>
@@ -39,8 +32,8 @@ function evaluate(owner: TestUser, cleaner: TestUser, cleaning: CleaningPublic, 
 
 /** The reference's `test_cleaning_with_accepted_offer`: four offers, the first cleaner's accepted. */
 async function cleaningWithAcceptedOffer() {
-  const owner = await makeUser(server.url);
-  const cleaners = await makeUsers(server.url, 4);
+  const owner = await makeUser(suite.server.url);
+  const cleaners = await makeUsers(suite.server.url, 4);
   const cleaning = await makeCleaning(owner, { name: 'cleaning with offers', cleaning_type: 'full_clean' });
   await makeOffers(cleaning, cleaners);
   const res = await owner.api.put(offerPath(cleaning, cleaners[0]!.username));
@@ -52,7 +45,7 @@ const randomRating = () => Math.floor(Math.random() * 6);
 
 /** The reference's `test_list_of_cleanings_with_evaluated_offer`: five jobs by one owner, each evaluated. */
 async function cleaningsWithEvaluatedOffer() {
-  const [owner, cleaner] = await makeUsers(server.url, 2);
+  const [owner, cleaner] = await makeUsers(suite.server.url, 2);
   const cleanings: CleaningPublic[] = [];
   for (let i = 0; i < 5; i++) {
     const cleaning = await makeCleaning(owner!, {
@@ -87,7 +80,7 @@ describe('TestEvaluationRoutes', () => {
       ['GET', evaluationsPath('bradpitt')],
       ['GET', statsPath('bradpitt')],
     ] as const) {
-      const res = await api.request(method, path);
+      const res = await suite.api.request(method, path);
       expect(res.status, `${method} ${path}`).not.toBe(404);
       expect(res.status, `${method} ${path}`).toBe(401);
     }
@@ -162,6 +155,7 @@ Though the cleaner took their time, I would definitely hire them again for the q
     expect(res.status).toBe(403);
     expect(res.body).toEqual({
       detail: 'Users are unable to leave evaluations for cleaning jobs they do not own.',
+      code: 'EVALUATION_FORBIDDEN',
     });
   });
 
@@ -169,7 +163,10 @@ Though the cleaner took their time, I would definitely hire them again for the q
     const { owner, cleaners, cleaning } = await cleaningWithAcceptedOffer();
     const res = await evaluate(owner, cleaners[1]!, cleaning, { overall_rating: 1 });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ detail: 'Only users with accepted offers can be evaluated.' });
+    expect(res.body).toEqual({
+      detail: 'Only users with accepted offers can be evaluated.',
+      code: 'EVALUATION_NOT_ACCEPTED',
+    });
   });
 
   it('refuses a second evaluation of the same job', async () => {
@@ -177,7 +174,10 @@ Though the cleaner took their time, I would definitely hire them again for the q
     expect((await evaluate(owner, cleaner, cleaning, { overall_rating: 3 })).status).toBe(201);
     const second = await evaluate(owner, cleaner, cleaning, { overall_rating: 1 });
     expect(second.status).toBe(400);
-    expect(second.body).toEqual({ detail: 'Only users with accepted offers can be evaluated.' });
+    expect(second.body).toEqual({
+      detail: 'Only users with accepted offers can be evaluated.',
+      code: 'EVALUATION_NOT_ACCEPTED',
+    });
     const stored = await owner.api.get<EvaluationPublic>(evaluationPath(cleaner.username, cleaning.id));
     expect(stored.body.overall_rating).toBe(3);
   });
@@ -186,7 +186,7 @@ Though the cleaner took their time, I would definitely hire them again for the q
 describe('TestGetEvaluations', () => {
   it('lets any signed-in user read a cleaner’s evaluation for a cleaning', async () => {
     const { cleaner, cleanings } = await cleaningsWithEvaluatedOffer();
-    const reader = await makeUser(server.url);
+    const reader = await makeUser(suite.server.url);
     const res = await reader.api.get<EvaluationPublic>(evaluationPath(cleaner.username, cleanings[0]!.id));
     expect(res.status).toBe(200);
     expect(res.body.cleaning_id).toBe(cleanings[0]!.id);
@@ -201,7 +201,7 @@ describe('TestGetEvaluations', () => {
 
   it('lets any signed-in user list a cleaner’s evaluations, newest first', async () => {
     const { cleaner, cleanings } = await cleaningsWithEvaluatedOffer();
-    const reader = await makeUser(server.url);
+    const reader = await makeUser(suite.server.url);
     const res = await reader.api.get<EvaluationPublic[]>(evaluationsPath(cleaner.username));
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(5);
@@ -214,7 +214,7 @@ describe('TestGetEvaluations', () => {
 
   it('gives a cleaner’s aggregate stats, equal to the ones computed from the list', async () => {
     const { cleaner } = await cleaningsWithEvaluatedOffer();
-    const reader = await makeUser(server.url);
+    const reader = await makeUser(suite.server.url);
     const list = await reader.api.get<EvaluationPublic[]>(evaluationsPath(cleaner.username));
     const stats = await reader.api.get<EvaluationStats>(statsPath(cleaner.username));
     expect(list.status).toBe(200);
@@ -243,8 +243,8 @@ describe('TestGetEvaluations', () => {
 
   it('refuses unauthenticated reads', async () => {
     const { cleaner, cleanings } = await cleaningsWithEvaluatedOffer();
-    expect((await api.get(evaluationPath(cleaner.username, cleanings[0]!.id))).status).toBe(401);
-    expect((await api.get(evaluationsPath(cleaner.username))).status).toBe(401);
+    expect((await suite.api.get(evaluationPath(cleaner.username, cleanings[0]!.id))).status).toBe(401);
+    expect((await suite.api.get(evaluationsPath(cleaner.username))).status).toBe(401);
   });
 });
 
@@ -255,12 +255,12 @@ describe('errors, in the issue’s order (fixes)', () => {
       json: { evaluation_create: { overall_rating: 9 } },
     });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ detail: 'No cleaning found with that id.' });
+    expect(res.body).toEqual({ detail: 'No cleaning found with that id.', code: 'CLEANING_NOT_FOUND' });
   });
 
   it('answers a non-owner 403 before any user or offer lookup, so nobody can probe who offered', async () => {
     const { cleaners, cleaning } = await cleaningWithAcceptedOffer();
-    const stranger = await makeUser(server.url);
+    const stranger = await makeUser(suite.server.url);
     const outsider = cleaners[2]!;
     // An unknown user, a user who never offered, an offerer, and a bad body: all the same 403.
     for (const [username, body] of [
@@ -280,8 +280,8 @@ describe('errors, in the issue’s order (fixes)', () => {
   });
 
   it('then answers the owner 404 for an unknown user, 404 for no offer, 400 for a pending offer, then 422', async () => {
-    const owner = await makeUser(server.url);
-    const [pendingCleaner, stranger] = await makeUsers(server.url, 2);
+    const owner = await makeUser(suite.server.url);
+    const [pendingCleaner, stranger] = await makeUsers(suite.server.url, 2);
     const cleaning = await makeCleaning(owner);
     await makeOffers(cleaning, [pendingCleaner!]);
     const post = (username: string, body: unknown) =>
@@ -289,13 +289,17 @@ describe('errors, in the issue’s order (fixes)', () => {
     const bad = { overall_rating: 6 };
     expect((await post('nobody_by_that_name', bad)).body).toEqual({
       detail: 'No user found with that username.',
+      code: 'USER_NOT_FOUND',
     });
     const noOffer = await post(stranger!.username, bad);
-    expect([noOffer.status, noOffer.body]).toEqual([404, { detail: 'Offer not found.' }]);
+    expect([noOffer.status, noOffer.body]).toEqual([
+      404,
+      { detail: 'Offer not found.', code: 'OFFER_NOT_FOUND' },
+    ]);
     const pending = await post(pendingCleaner!.username, bad);
     expect([pending.status, pending.body]).toEqual([
       400,
-      { detail: 'Only users with accepted offers can be evaluated.' },
+      { detail: 'Only users with accepted offers can be evaluated.', code: 'EVALUATION_NOT_ACCEPTED' },
     ]);
     expect((await owner.api.put(offerPath(cleaning, pendingCleaner!.username))).status).toBe(200);
     const invalid = await post(pendingCleaner!.username, bad);
@@ -343,18 +347,27 @@ describe('errors, in the issue’s order (fixes)', () => {
     const { owner, cleaner, cleaning } = await cleaningWithAcceptedOffer();
     for (const path of [evaluationsPath('nobody_by_that_name'), statsPath('nobody_by_that_name')]) {
       const res = await owner.api.get(path);
-      expect([res.status, res.body], path).toEqual([404, { detail: 'No user found with that username.' }]);
+      expect([res.status, res.body], path).toEqual([
+        404,
+        { detail: 'No user found with that username.', code: 'USER_NOT_FOUND' },
+      ]);
     }
     const missingCleaning = await owner.api.get(evaluationPath(cleaner.username, 987654321));
-    expect(missingCleaning.body).toEqual({ detail: 'No cleaning found with that id.' });
+    expect(missingCleaning.body).toEqual({
+      detail: 'No cleaning found with that id.',
+      code: 'CLEANING_NOT_FOUND',
+    });
     const none = await owner.api.get(evaluationPath(cleaner.username, cleaning.id));
-    expect([none.status, none.body]).toEqual([404, { detail: 'No evaluation found for that cleaning.' }]);
+    expect([none.status, none.body]).toEqual([
+      404,
+      { detail: 'No evaluation found for that cleaning.', code: 'EVALUATION_NOT_FOUND' },
+    ]);
   });
 });
 
 describe('stats (fixes)', () => {
   it('gives a cleaner with no evaluation 200, with counts 0 and averages, min and max null', async () => {
-    const [cleaner, reader] = await makeUsers(server.url, 2);
+    const [cleaner, reader] = await makeUsers(suite.server.url, 2);
     const res = await reader!.api.get<EvaluationStats>(statsPath(cleaner!.username));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -402,7 +415,7 @@ describe('the schema (fixes)', () => {
   it('refuses ratings outside 0..5 and a second evaluation of a job, whatever the code does', async () => {
     const { owner, cleaner, cleaning } = await cleaningWithAcceptedOffer();
     const insert = (rating: number, professionalism: number | null) =>
-      server.db.sql(
+      suite.server.db.sql(
         `insert into evaluations (cleaning_id, cleaner_id, overall_rating, professionalism) values ($1, $2, $3, $4)`,
         [cleaning.id, cleaner.id, rating, professionalism],
       );
@@ -413,7 +426,7 @@ describe('the schema (fixes)', () => {
     await expect(insert(3, null)).rejects.toThrow(/evaluations_pkey/);
     // Nobody can be accepted on a completed job either.
     await expect(
-      server.db.sql(`update offers set status = 'accepted' where cleaning_id = $1 and user_id <> $2`, [
+      suite.server.db.sql(`update offers set status = 'accepted' where cleaning_id = $1 and user_id <> $2`, [
         cleaning.id,
         cleaner.id,
       ]),
@@ -425,14 +438,20 @@ describe('a completed cleaning is a record of work done (fixes)', () => {
   async function completedCleaning() {
     const fixture = await cleaningWithAcceptedOffer();
     // An offer made after the acceptance is still pending when the job is completed.
-    const late = await makeUser(server.url);
+    const late = await makeUser(suite.server.url);
     await makeOffers(fixture.cleaning, [late]);
     const res = await evaluate(fixture.owner, fixture.cleaner, fixture.cleaning, { overall_rating: 4 });
     expect(res.status).toBe(201);
     return { ...fixture, late };
   }
-  const completed = { detail: 'That cleaning job has been completed; its offers can no longer change.' };
-  const locked = { detail: 'A completed cleaning job cannot be edited or deleted.' };
+  const completed = {
+    detail: 'That cleaning job has been completed; its offers can no longer change.',
+    code: 'CLEANING_COMPLETED',
+  };
+  const locked = {
+    detail: 'A completed cleaning job cannot be edited or deleted.',
+    code: 'COMPLETED_CLEANING_LOCKED',
+  };
 
   it('rejects the offers still pending when it completes', async () => {
     const { owner, cleaners, cleaner, cleaning, late } = await completedCleaning();
@@ -448,7 +467,7 @@ describe('a completed cleaning is a record of work done (fixes)', () => {
 
   it('refuses accepting another offer, a new offer, a cancel and a rescind with 400', async () => {
     const { owner, cleaners, cleaner, cleaning, late } = await completedCleaning();
-    const newcomer = await makeUser(server.url);
+    const newcomer = await makeUser(suite.server.url);
     const results = [
       await owner.api.put(offerPath(cleaning, late.username)),
       await owner.api.put(offerPath(cleaning, cleaners[1]!.username)),
@@ -484,7 +503,7 @@ describe('a completed cleaning is a record of work done (fixes)', () => {
     const { owner, cleaner, cleaning } = await cleaningWithAcceptedOffer();
     expect((await evaluate(owner, cleaner, cleaning, { overall_rating: 2 })).status).toBe(201);
     expect((await cleaner.api.post(`/api/users/${cleaner.username}/deactivate/`)).status).toBe(200);
-    const reader = await makeUser(server.url);
+    const reader = await makeUser(suite.server.url);
     const list = await reader.api.get<EvaluationPublic[]>(evaluationsPath(cleaner.username));
     expect(list.body.map((e) => e.overall_rating)).toEqual([2]);
     const stats = await reader.api.get<EvaluationStats>(statsPath(cleaner.username));
@@ -514,11 +533,11 @@ describe('the log records the completion', () => {
 
 describe('where a cleaning and a cleaner stand', () => {
   it('derives a cleaning’s status and total_offers through open, assigned, open again and completed', async () => {
-    const owner = await makeUser(server.url);
-    const [a, b] = await makeUsers(server.url, 2);
+    const owner = await makeUser(suite.server.url);
+    const [a, b] = await makeUsers(suite.server.url, 2);
     const cleaning = await makeCleaning(owner);
     expect(cleaning).toMatchObject({ status: 'open', total_offers: 0 });
-    const bystander = await makeUser(server.url);
+    const bystander = await makeUser(suite.server.url);
     const seen = async () => {
       const one = (await bystander.api.get<CleaningPublic>(`/api/cleanings/${cleaning.id}/`)).body;
       const own = (await owner.api.get<CleaningPublic[]>('/api/cleanings/')).body[0]!;
@@ -553,8 +572,8 @@ describe('where a cleaning and a cleaner stand', () => {
       total_evaluations: 5,
       avg_overall_rating: mean(evaluations.map((e) => e.overall_rating)),
     };
-    const owner = await makeUser(server.url);
-    const newcomer = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
+    const newcomer = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
     await makeOffers(cleaning, [cleaner, newcomer]);
     const offers = (await owner.api.get<OfferPublic[]>(offersPath(cleaning))).body;

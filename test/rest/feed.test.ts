@@ -1,19 +1,18 @@
 // The job board of the original's part 21, on a database of its own so that only these cleanings are in it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CleaningFeedItem } from '../../src/contract/schemas.ts';
 import { Cleaning } from '../../src/db/entities/index.ts';
 import { Api, makeCleaning, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
 
-let server: TestServer;
+const suite = useLiveServer();
 let viewer: TestUser;
 let ids: number[];
 const UPDATED = 13;
 
 beforeAll(async () => {
-  server = await startServer();
-  viewer = await makeUser(server.url);
-  const owners = await makeUsers(server.url, 4);
+  viewer = await makeUser(suite.server.url);
+  const owners = await makeUsers(suite.server.url, 4);
   const types = ['full_clean', 'spot_clean', 'dust_up'];
   ids = [];
   for (let i = 0; i < 50; i++) {
@@ -38,13 +37,12 @@ beforeAll(async () => {
     expect(res.status).toBe(200);
   }
 });
-afterAll(() => server.close());
 
 const feed = (query = '') => viewer.api.get<CleaningFeedItem[]>(`/api/feed/cleanings/${query}`);
 
 describe('cleaning feed', () => {
   it('exists, and requires authentication', async () => {
-    expect((await new Api(server.url).get('/api/feed/cleanings/')).status).toBe(401);
+    expect((await new Api(suite.server.url).get('/api/feed/cleanings/')).status).toBe(401);
   });
 
   it('returns a valid page of 20 by default, from every user’s cleanings', async () => {
@@ -103,10 +101,10 @@ describe('cleaning feed', () => {
   });
 
   it('never skips or repeats items whose timestamps tie at a page boundary (fix)', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const tied = await Promise.all(Array.from({ length: 5 }, () => makeCleaning(owner, { name: 'tied' })));
     const at = new Date(Date.now() + 3_600_000);
-    await server.app.orm.em
+    await suite.server.app.orm.em
       .fork()
       .nativeUpdate(Cleaning, { id: { $in: tied.map((c) => c.id) } }, { createdAt: at, updatedAt: at });
     const collected: number[] = [];
@@ -122,7 +120,7 @@ describe('cleaning feed', () => {
   });
 
   it('defaults the cursor to the time of the request, so new jobs show at once (fix)', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const fresh = await makeCleaning(owner, { name: 'brand new' });
     const res = await feed('?page_chunk_size=1');
     expect(res.body[0]!.id).toBe(fresh.id);

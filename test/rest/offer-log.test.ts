@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CleaningPublic, OfferEventPublic, OfferPublic } from '../../src/contract/schemas.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { foldEvents, isGapless, statusesByUser } from '../helpers/offer-log.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
 
-let server: TestServer;
-
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(() => server.close());
+const suite = useLiveServer();
 
 const eventsPath = (c: CleaningPublic, since?: number) =>
   `/api/cleanings/${c.id}/events/${since === undefined ? '' : `?since=${since}`}`;
@@ -18,8 +13,8 @@ const offerPath = (c: CleaningPublic, u: TestUser) => `/api/cleanings/${c.id}/of
 
 /** Create 4 offers, accept the 2nd, the accepted one cancels, the 4th rescinds: 4 + 4 + 3 + 1 = 12 events. */
 async function busyCleaning() {
-  const owner = await makeUser(server.url);
-  const cleaners = await makeUsers(server.url, 4);
+  const owner = await makeUser(suite.server.url);
+  const cleaners = await makeUsers(suite.server.url, 4);
   const cleaning = await makeCleaning(owner);
   await makeOffers(cleaning, cleaners);
   expect((await owner.api.put(offerPath(cleaning, cleaners[1]!))).status).toBe(200);
@@ -83,10 +78,10 @@ describe('the offer log', () => {
 
   it('answers 403 to anyone else, and 404 for an unknown cleaning', async () => {
     const { cleaning } = await busyCleaning();
-    const stranger = await makeUser(server.url);
+    const stranger = await makeUser(suite.server.url);
     const res = await stranger.api.get(eventsPath(cleaning));
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ detail: 'Unable to access events.' });
+    expect(res.body).toEqual({ detail: 'Unable to access events.', code: 'EVENTS_FORBIDDEN' });
     expect((await stranger.api.get('/api/cleanings/987654321/events/')).status).toBe(404);
   });
 
@@ -117,8 +112,8 @@ describe('the offer log', () => {
   });
 
   it('stays gapless and in commit order under concurrent commands', async () => {
-    const owner = await makeUser(server.url);
-    const cleaners = await makeUsers(server.url, 20);
+    const owner = await makeUser(suite.server.url);
+    const cleaners = await makeUsers(suite.server.url, 20);
     const cleaning = await makeCleaning(owner);
     await Promise.all(cleaners.map((c) => c.api.post(offersPath(cleaning))));
     await Promise.all([
@@ -132,8 +127,8 @@ describe('the offer log', () => {
   });
 
   it('keeps separate, gapless sequences per cleaning', async () => {
-    const owner = await makeUser(server.url);
-    const cleaners = await makeUsers(server.url, 6);
+    const owner = await makeUser(suite.server.url);
+    const cleaners = await makeUsers(suite.server.url, 6);
     const cleanings = await Promise.all([makeCleaning(owner), makeCleaning(owner), makeCleaning(owner)]);
     await Promise.all(cleanings.flatMap((cleaning) => cleaners.map((c) => c.api.post(offersPath(cleaning)))));
     for (const cleaning of cleanings) {

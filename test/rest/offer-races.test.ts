@@ -1,6 +1,6 @@
 // The races of the reference's section 7, fired together against real PostgreSQL, 20 rounds each.
 // Every round asserts the only legal outcomes, and that the offer log still folds to the rows.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type {
   CleaningPublic,
   EvaluationPublic,
@@ -9,19 +9,17 @@ import type {
 } from '../../src/contract/schemas.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { foldEvents, isGapless, statusesByUser } from '../helpers/offer-log.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
 
 const ROUNDS = 20;
-let server: TestServer;
+const suite = useLiveServer();
 let owner: TestUser;
 let cleaners: TestUser[];
 
 beforeAll(async () => {
-  server = await startServer();
-  owner = await makeUser(server.url);
-  cleaners = await makeUsers(server.url, 20);
+  owner = await makeUser(suite.server.url);
+  cleaners = await makeUsers(suite.server.url, 20);
 });
-afterAll(() => server.close());
 
 const offersPath = (c: CleaningPublic) => `/api/cleanings/${c.id}/offers/`;
 const offerPath = (c: CleaningPublic, u: TestUser) => `/api/cleanings/${c.id}/offers/${u.username}/`;
@@ -198,14 +196,16 @@ describe('races', () => {
   });
 
   it('never answers 500, and never leaves two accepted offers in the table', async () => {
-    const rows = await server.app.orm.em
+    const rows = await suite.server.app.orm.em
       .fork()
       .getConnection()
       .execute<{ n: string | number }[]>(
         `select count(*) as n from (select cleaning_id from offers where status = 'accepted' group by cleaning_id having count(*) > 1) twice`,
       );
     expect(Number(rows[0]!.n)).toBe(0);
-    const errors = server.logs().filter((l) => typeof l.status === 'number' && (l.status as number) >= 500);
+    const errors = suite.server
+      .logs()
+      .filter((l) => typeof l.status === 'number' && (l.status as number) >= 500);
     expect(errors).toEqual([]);
   });
 });

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CleaningPublic, OfferPublic } from '../../src/contract/schemas.ts';
-import { Api, makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
 
-let server: TestServer;
-let api: Api;
-
-beforeAll(async () => {
-  server = await startServer();
-  api = new Api(server.url);
-});
-afterAll(() => server.close());
+const suite = useLiveServer();
 
 const offersPath = (c: CleaningPublic) => `/api/cleanings/${c.id}/offers/`;
 const offerPath = (c: CleaningPublic, username: string) => `/api/cleanings/${c.id}/offers/${username}/`;
 
 /** The reference's fixture: an owner's cleaning with pending offers from four cleaners. */
 async function cleaningWithOffers() {
-  const owner = await makeUser(server.url);
-  const cleaners = await makeUsers(server.url, 4);
+  const owner = await makeUser(suite.server.url);
+  const cleaners = await makeUsers(suite.server.url, 4);
   const cleaning = await makeCleaning(owner, {
     name: 'cleaning with offers',
     price: 9.99,
@@ -43,7 +36,7 @@ async function statuses(owner: TestUser, cleaning: CleaningPublic) {
 
 describe('offer routes', () => {
   it('exist, and require authentication', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
     for (const [method, path] of [
       ['POST', offersPath(cleaning)],
@@ -53,14 +46,14 @@ describe('offer routes', () => {
       ['PUT', offersPath(cleaning)],
       ['DELETE', offersPath(cleaning)],
     ] as const) {
-      expect((await api.request(method, path)).status, `${method} ${path}`).toBe(401);
+      expect((await suite.api.request(method, path)).status, `${method} ${path}`).toBe(401);
     }
   });
 });
 
 describe('creating offers', () => {
   it('lets a user offer on someone else’s cleaning', async () => {
-    const [owner, cleaner] = await makeUsers(server.url, 2);
+    const [owner, cleaner] = await makeUsers(suite.server.url, 2);
     const cleaning = await makeCleaning(owner!);
     const res = await cleaner!.api.post(offersPath(cleaning));
     expect(res.status).toBe(201);
@@ -83,7 +76,7 @@ describe('creating offers', () => {
   });
 
   it('refuses duplicate offers', async () => {
-    const [owner, cleaner] = await makeUsers(server.url, 2);
+    const [owner, cleaner] = await makeUsers(suite.server.url, 2);
     const cleaning = await makeCleaning(owner!);
     expect((await cleaner!.api.post(offersPath(cleaning))).status).toBe(201);
     const res = await cleaner!.api.post(offersPath(cleaning));
@@ -94,17 +87,20 @@ describe('creating offers', () => {
   });
 
   it('refuses an offer on your own cleaning', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
     const res = await owner.api.post(offersPath(cleaning));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ detail: 'Users are unable to create offers for cleaning jobs they own.' });
+    expect(res.body).toEqual({
+      detail: 'Users are unable to create offers for cleaning jobs they own.',
+      code: 'OWN_CLEANING_OFFER',
+    });
   });
 
   it('refuses unauthenticated users', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
-    expect((await api.post(offersPath(cleaning))).status).toBe(401);
+    expect((await suite.api.post(offersPath(cleaning))).status).toBe(401);
   });
 
   it.each([
@@ -112,10 +108,11 @@ describe('creating offers', () => {
     ['-1', 422],
     ['None', 422],
   ])('answers for the cleaning id %s with %d', async (id, status) => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await user.api.post(`/api/cleanings/${id}/offers/`);
     expect(res.status).toBe(status);
-    if (status === 404) expect(res.body).toEqual({ detail: 'No cleaning found with that id.' });
+    if (status === 404)
+      expect(res.body).toEqual({ detail: 'No cleaning found with that id.', code: 'CLEANING_NOT_FOUND' });
   });
 });
 
@@ -139,29 +136,29 @@ describe('getting offers', () => {
     const { cleaners, cleaning } = await cleaningWithOffers();
     const res = await cleaners[0]!.api.get(offerPath(cleaning, cleaners[1]!.username));
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ detail: 'Unable to access offer.' });
+    expect(res.body).toEqual({ detail: 'Unable to access offer.', code: 'OFFER_FORBIDDEN' });
   });
 
   it('answers 403 to a third party whether or not the user or offer exists, so nobody can probe (fix)', async () => {
     const { cleaners, cleaning } = await cleaningWithOffers();
-    const stranger = await makeUser(server.url);
-    const noOffer = await makeUser(server.url);
+    const stranger = await makeUser(suite.server.url);
+    const noOffer = await makeUser(suite.server.url);
     for (const username of [cleaners[1]!.username, noOffer.username, 'no_such_user_anywhere']) {
       const res = await stranger.api.get(offerPath(cleaning, username));
       expect(res.status, username).toBe(403);
-      expect(res.body).toEqual({ detail: 'Unable to access offer.' });
+      expect(res.body).toEqual({ detail: 'Unable to access offer.', code: 'OFFER_FORBIDDEN' });
     }
   });
 
   it('answers the owner 404 for an unknown user and for a user without an offer', async () => {
     const { owner, cleaning } = await cleaningWithOffers();
-    const noOffer = await makeUser(server.url);
+    const noOffer = await makeUser(suite.server.url);
     const unknown = await owner.api.get(offerPath(cleaning, 'no_such_user_anywhere'));
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toEqual({ detail: 'No user found with that username.' });
+    expect(unknown.body).toEqual({ detail: 'No user found with that username.', code: 'USER_NOT_FOUND' });
     const missing = await owner.api.get(offerPath(cleaning, noOffer.username));
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual({ detail: 'Offer not found.' });
+    expect(missing.body).toEqual({ detail: 'Offer not found.', code: 'OFFER_NOT_FOUND' });
   });
 
   it('lets the owner list every offer, newest first, with each offerer’s public data', async () => {
@@ -187,7 +184,7 @@ describe('getting offers', () => {
     const { cleaners, cleaning } = await cleaningWithOffers();
     const res = await cleaners[0]!.api.get(offersPath(cleaning));
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ detail: 'Unable to access offers.' });
+    expect(res.body).toEqual({ detail: 'Unable to access offers.', code: 'OFFERS_FORBIDDEN' });
   });
 });
 
@@ -205,11 +202,14 @@ describe('accepting offers', () => {
 
   it('forbids non-owners from accepting, before saying whether the offer exists (fix)', async () => {
     const { cleaners, cleaning } = await cleaningWithOffers();
-    const stranger = await makeUser(server.url);
+    const stranger = await makeUser(suite.server.url);
     for (const username of [cleaners[0]!.username, 'no_such_user_anywhere']) {
       const res = await stranger.api.put(offerPath(cleaning, username));
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({ detail: 'Only the owner of the cleaning may accept offers.' });
+      expect(res.body).toEqual({
+        detail: 'Only the owner of the cleaning may accept offers.',
+        code: 'ACCEPT_FORBIDDEN',
+      });
     }
   });
 
@@ -218,16 +218,22 @@ describe('accepting offers', () => {
     expect((await owner.api.put(offerPath(cleaning, cleaners[0]!.username))).status).toBe(200);
     const res = await owner.api.put(offerPath(cleaning, cleaners[1]!.username));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ detail: 'Can only accept offers that are currently pending.' });
+    expect(res.body).toEqual({
+      detail: 'Can only accept offers that are currently pending.',
+      code: 'OFFER_NOT_PENDING',
+    });
   });
 
   it('refuses a new pending offer while another is accepted', async () => {
     const { owner, cleaning } = await cleaningWithAcceptedOffer();
-    const late = await makeUser(server.url);
+    const late = await makeUser(suite.server.url);
     expect((await late.api.post(offersPath(cleaning))).status).toBe(201);
     const res = await owner.api.put(offerPath(cleaning, late.username));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ detail: 'That cleaning job already has an accepted offer.' });
+    expect(res.body).toEqual({
+      detail: 'That cleaning job already has an accepted offer.',
+      code: 'ALREADY_ACCEPTED',
+    });
   });
 
   it('rejects every other pending offer in the same transaction', async () => {
@@ -240,12 +246,14 @@ describe('accepting offers', () => {
 
   it('answers 404 for an unknown user and for a user without an offer', async () => {
     const { owner, cleaning } = await cleaningWithOffers();
-    const noOffer = await makeUser(server.url);
+    const noOffer = await makeUser(suite.server.url);
     expect((await owner.api.put(offerPath(cleaning, 'no_such_user_anywhere'))).body).toEqual({
       detail: 'No user found with that username.',
+      code: 'USER_NOT_FOUND',
     });
     expect((await owner.api.put(offerPath(cleaning, noOffer.username))).body).toEqual({
       detail: 'Offer not found.',
+      code: 'OFFER_NOT_FOUND',
     });
   });
 });
@@ -266,7 +274,10 @@ describe('cancelling offers', () => {
     const { cleaners, cleaning } = await cleaningWithAcceptedOffer();
     const res = await cleaners[1]!.api.put(offersPath(cleaning));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ detail: 'Can only cancel offers that have been accepted.' });
+    expect(res.body).toEqual({
+      detail: 'Can only cancel offers that have been accepted.',
+      code: 'OFFER_NOT_ACCEPTED',
+    });
   });
 
   it('sets every other offer back to pending', async () => {
@@ -281,7 +292,7 @@ describe('cancelling offers', () => {
     const { owner, cleaning } = await cleaningWithAcceptedOffer();
     const res = await owner.api.put(offersPath(cleaning));
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ detail: 'Offer not found.' });
+    expect(res.body).toEqual({ detail: 'Offer not found.', code: 'OFFER_NOT_FOUND' });
   });
 });
 
@@ -306,7 +317,10 @@ describe('rescinding offers', () => {
     const { cleaners, cleaning } = await cleaningWithAcceptedOffer();
     const res = await cleaners[0]!.api.delete(offersPath(cleaning));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ detail: 'Can only rescind currently pending offers.' });
+    expect(res.body).toEqual({
+      detail: 'Can only rescind currently pending offers.',
+      code: 'RESCIND_NOT_PENDING',
+    });
   });
 
   it('does not rescind cancelled offers', async () => {
@@ -321,20 +335,23 @@ describe('rescinding offers', () => {
   });
 
   it('answers 404 when there is no offer to rescind', async () => {
-    const owner = await makeUser(server.url);
+    const owner = await makeUser(suite.server.url);
     const cleaning = await makeCleaning(owner);
-    const other = await makeUser(server.url);
-    expect((await other.api.delete(offersPath(cleaning))).body).toEqual({ detail: 'Offer not found.' });
+    const other = await makeUser(suite.server.url);
+    expect((await other.api.delete(offersPath(cleaning))).body).toEqual({
+      detail: 'Offer not found.',
+      code: 'OFFER_NOT_FOUND',
+    });
   });
 });
 
 describe('my offers', () => {
   it('lists the caller’s offers across cleanings, newest first, with each cleaning and its latest seq', async () => {
-    const cleaner = await makeUser(server.url);
-    const [ownerA, ownerB] = await makeUsers(server.url, 2);
+    const cleaner = await makeUser(suite.server.url);
+    const [ownerA, ownerB] = await makeUsers(suite.server.url, 2);
     const a = await makeCleaning(ownerA!, { name: 'A' });
     const b = await makeCleaning(ownerB!, { name: 'B' });
-    const rival = await makeUser(server.url);
+    const rival = await makeUser(suite.server.url);
     await makeOffers(a, [rival, cleaner]);
     await makeOffers(b, [cleaner]);
     await ownerA!.api.put(offerPath(a, rival.username));
@@ -346,7 +363,7 @@ describe('my offers', () => {
   });
 
   it('is empty for someone without offers', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     expect((await user.api.get('/api/users/me/offers/')).body).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Api, makeUser } from '../helpers/api.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
 
 type Operation = {
   operationId: string;
@@ -15,14 +15,12 @@ type Doc = {
   components: { schemas: Record<string, Record<string, unknown>> };
 };
 
-let server: TestServer;
+const suite = useLiveServer();
 let doc: Doc;
 
 beforeAll(async () => {
-  server = await startServer();
-  doc = (await new Api(server.url).get<Doc>('/api/openapi.json')).body;
+  doc = (await new Api(suite.server.url).get<Doc>('/api/openapi.json')).body;
 });
-afterAll(() => server.close());
 
 function operations(): [string, string, Operation][] {
   return Object.entries(doc.paths).flatMap(([path, byMethod]) =>
@@ -88,7 +86,7 @@ describe('the OpenAPI document', () => {
     const notFound = get.responses['404']!.content!['application/json']!.examples!;
     const wrongId = get.responses['422']!.content!['application/json']!.examples!.path!.value;
     const unauthorised = get.responses['401']!.content!['application/json']!.examples!;
-    const api = new Api(server.url);
+    const api = new Api(suite.server.url);
     expect(Object.values(unauthorised).map((e) => e.value)).toContainEqual(
       (await api.get('/api/cleanings/1/')).body,
     );
@@ -116,9 +114,9 @@ describe('the OpenAPI document', () => {
       // An evaluation needs a job done: someone else offers on the cleaning, and its owner accepts them.
       let evaluated: string | undefined;
       if (op.operationId === 'evaluations:create-evaluation-for-cleaner') {
-        const cleaner = await makeUser(server.url);
+        const cleaner = await makeUser(suite.server.url);
         expect((await cleaner.api.post(`/api/cleanings/${cleaningId}/offers/`)).status).toBe(201);
-        const owner = new Api(server.url, token);
+        const owner = new Api(suite.server.url, token);
         expect((await owner.put(`/api/cleanings/${cleaningId}/offers/${cleaner.username}/`)).status).toBe(
           200,
         );
@@ -130,7 +128,7 @@ describe('the OpenAPI document', () => {
         const param = op.parameters.find((p) => p.name === name);
         return String(param?.example);
       });
-      const api = new Api(server.url, op.security ? token : undefined);
+      const api = new Api(suite.server.url, op.security ? token : undefined);
       const res =
         mediaType === 'application/x-www-form-urlencoded'
           ? await api.request(method.toUpperCase(), url, { form: example as Record<string, string> })

@@ -1,24 +1,18 @@
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { User, Profile } from '../../src/db/entities/index.ts';
 import { verifyPassword } from '../../src/domain/passwords.ts';
 import { createTokenService } from '../../src/domain/tokens.ts';
-import { Api, makeUser, uniqueName } from '../helpers/api.ts';
-import { startServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
+import { makeUser, uniqueName } from '../helpers/api.ts';
+import { useLiveServer } from '../helpers/live-server.ts';
+import { TEST_SECRET } from '../helpers/server.ts';
 
-let server: TestServer;
-let api: Api;
+const suite = useLiveServer();
 
-beforeAll(async () => {
-  server = await startServer();
-  api = new Api(server.url);
-});
-afterAll(() => server.close());
-
-const register = (new_user: Record<string, unknown>) => api.post('/api/users/', { json: { new_user } });
+const register = (new_user: Record<string, unknown>) => suite.api.post('/api/users/', { json: { new_user } });
 const login = (username: string, password: string) =>
-  api.post('/api/users/login/token/', { form: { username, password } });
-const findUser = (id: number) => server.app.orm.em.fork().findOne(User, id);
+  suite.api.post('/api/users/login/token/', { form: { username, password } });
+const findUser = (id: number) => suite.server.app.orm.em.fork().findOne(User, id);
 
 describe('user routes', () => {
   it('exist', async () => {
@@ -63,23 +57,27 @@ describe('registration', () => {
   });
 
   it('fails with 400 when the email is taken', async () => {
-    const taken = await makeUser(server.url);
+    const taken = await makeUser(suite.server.url);
     const res = await register({ ...base(), email: taken.email });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       detail: 'That email is already taken. Login with that email or register with another one.',
+      code: 'EMAIL_TAKEN',
     });
   });
 
   it('fails with 400 when the username is taken', async () => {
-    const taken = await makeUser(server.url);
+    const taken = await makeUser(suite.server.url);
     const res = await register({ ...base(), username: taken.username });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ detail: 'That username is already taken. Please try another one.' });
+    expect(res.body).toEqual({
+      detail: 'That username is already taken. Please try another one.',
+      code: 'USERNAME_TAKEN',
+    });
   });
 
   it('checks the email before the username', async () => {
-    const taken = await makeUser(server.url);
+    const taken = await makeUser(suite.server.url);
     const res = await register({ email: taken.email, username: taken.username, password: 'freepassword' });
     expect(res.body.detail).toMatch(/email is already taken/);
   });
@@ -99,12 +97,12 @@ describe('registration', () => {
   });
 
   it('fails with 422 without the new_user wrapper', async () => {
-    const res = await api.post('/api/users/', { json: base() });
+    const res = await suite.api.post('/api/users/', { json: base() });
     expect(res.status).toBe(422);
   });
 
   it('stores a salted, hashed password', async () => {
-    const user = await makeUser(server.url, { password: 'destinyschild' });
+    const user = await makeUser(suite.server.url, { password: 'destinyschild' });
     const row = await findUser(user.id);
     expect(row!.passwordHash).not.toContain('destinyschild');
     expect(row!.passwordHash).toMatch(/^\$argon2id\$/);
@@ -113,14 +111,14 @@ describe('registration', () => {
   });
 
   it('creates the profile with the user', async () => {
-    const user = await makeUser(server.url);
-    const profile = await server.app.orm.em.fork().findOne(Profile, { userId: user.id });
+    const user = await makeUser(suite.server.url);
+    const profile = await suite.server.app.orm.em.fork().findOne(Profile, { userId: user.id });
     expect(profile).not.toBeNull();
   });
 
   it('creates the user and the profile in one transaction: if the profile fails, there is no user (fix)', async () => {
     // Break profile creation for one username only, for the length of this test.
-    const em = server.app.orm.em.fork();
+    const em = suite.server.app.orm.em.fork();
     const sql = (q: string) => em.getConnection().execute(q);
     await sql(`create or replace function fail_atomic_profile() returns trigger language plpgsql as $$
       begin
@@ -136,7 +134,7 @@ describe('registration', () => {
       const username = uniqueName('atomic');
       const res = await register({ email: `${username}@example.io`, username, password: 'freepassword' });
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ detail: 'Internal Server Error' });
+      expect(res.body).toEqual({ detail: 'Internal Server Error', code: 'INTERNAL' });
       expect(await em.fork().findOne(User, { username })).toBeNull();
     } finally {
       await sql('drop trigger fail_atomic_profile on profiles');
@@ -145,14 +143,14 @@ describe('registration', () => {
   });
 
   it('refuses an email that differs only in case (fix)', async () => {
-    const taken = await makeUser(server.url);
+    const taken = await makeUser(suite.server.url);
     const res = await register({ ...base(), email: taken.email.toUpperCase() });
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/email is already taken/);
   });
 
   it('refuses a username that differs only in case (fix)', async () => {
-    const taken = await makeUser(server.url);
+    const taken = await makeUser(suite.server.url);
     const res = await register({ ...base(), username: taken.username.toUpperCase() });
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/username is already taken/);
@@ -195,7 +193,7 @@ describe('registration', () => {
 
 describe('login', () => {
   it('logs in and receives a valid token', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await login(user.email, user.password);
     expect(res.status).toBe(200);
     expect(res.body.token_type).toBe('bearer');
@@ -215,36 +213,36 @@ describe('login', () => {
     ['password', 'wrongpassword'],
     ['password', 'None'],
   ])('does not give a token for a wrong %s (%s)', async (which, value) => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await login(
       which === 'email' ? value : user.email,
       which === 'password' ? value : user.password,
     );
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ detail: 'Authentication was unsuccessful.' });
+    expect(res.body).toEqual({ detail: 'Authentication was unsuccessful.', code: 'LOGIN_FAILED' });
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
   });
 
   it.each([['username'], ['password']])('answers 422 when %s is empty', async (field) => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const form = { username: user.email, password: user.password, [field]: '' };
-    const res = await api.post('/api/users/login/token/', { form });
+    const res = await suite.api.post('/api/users/login/token/', { form });
     expect(res.status).toBe(422);
   });
 
   it('logs in with an email that differs only in case (fix)', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await login(user.email.toUpperCase(), user.password);
     expect(res.status).toBe(200);
   });
 
   it('refuses an inactive user (fix)', async () => {
-    const user = await makeUser(server.url);
-    const em = server.app.orm.em.fork();
+    const user = await makeUser(suite.server.url);
+    const em = suite.server.app.orm.em.fork();
     await em.nativeUpdate(User, { id: user.id }, { isActive: false });
     const res = await login(user.email, user.password);
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ detail: 'Not an active user.' });
+    expect(res.body).toEqual({ detail: 'Not an active user.', code: 'INACTIVE_USER' });
   });
 });
 
@@ -298,7 +296,7 @@ describe('auth tokens', () => {
 
 describe('me', () => {
   it('returns the authenticated user with their profile', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     const res = await user.api.get('/api/users/me/');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -311,30 +309,34 @@ describe('me', () => {
   });
 
   it('answers 401 without a token', async () => {
-    const res = await api.get('/api/users/me/');
+    const res = await suite.api.get('/api/users/me/');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ detail: 'Not authenticated' });
+    expect(res.body).toEqual({ detail: 'Not authenticated', code: 'NOT_AUTHENTICATED' });
   });
 
   it.each([[''], ['value'], ['Token'], ['JWT'], ['Swearer'], ["('Token',)"]])(
     'answers 401 with the wrong prefix %j',
     async (prefix) => {
-      const user = await makeUser(server.url);
-      const res = await api.get('/api/users/me/', { headers: { authorization: `${prefix} ${user.token}` } });
+      const user = await makeUser(suite.server.url);
+      const res = await suite.api.get('/api/users/me/', {
+        headers: { authorization: `${prefix} ${user.token}` },
+      });
       expect(res.status).toBe(401);
     },
   );
 
   it('accepts the scheme word in any case', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
-      const res = await api.get('/api/users/me/', { headers: { authorization: `${scheme} ${user.token}` } });
+      const res = await suite.api.get('/api/users/me/', {
+        headers: { authorization: `${scheme} ${user.token}` },
+      });
       expect(res.status).toBe(200);
     }
   });
 
   it('answers with or without the trailing slash', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(suite.server.url);
     expect((await user.api.get('/api/users/me')).status).toBe(200);
     expect((await user.api.get('/api/users/me/')).status).toBe(200);
   });
