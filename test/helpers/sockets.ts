@@ -113,22 +113,40 @@ export async function ok<E extends EventName>(
   return res.data;
 }
 
+/**
+ * An event name no server knows: its ack (`UNKNOWN_COMMAND`) is a round trip through the server that changes
+ * nothing, so anything the server wrote to the socket before answering it has arrived once the ack has.
+ */
+const ROUND_TRIP_MARKER = 'test:round-trip';
+
 /** Records every push of one kind on a socket, with counting waits that fail on timeout. */
 export class Recorder<T> {
   readonly items: T[] = [];
   private waiters: Array<{ n: number; resolve: () => void }> = [];
+  private readonly socket: ClientSocket;
 
-  constructor(socket: ClientSocket, event: keyof ServerToClientEvents) {
-    socket.on(
-      event as 'offer:event',
-      ((item: T) => {
-        this.items.push(item);
-        this.waiters = this.waiters.filter((w) => {
-          if (this.items.length >= w.n) w.resolve();
-          return this.items.length < w.n;
-        });
-      }) as never,
-    );
+  /**
+   * Records `event` (or several kinds, in arrival order); `record` turns a payload into the item kept, e.g.
+   * `[kind, payload]` to tell kinds apart.
+   */
+  constructor(
+    socket: ClientSocket,
+    event: keyof ServerToClientEvents | readonly (keyof ServerToClientEvents)[],
+    record: (payload: never, kind: keyof ServerToClientEvents) => T = (payload) => payload as T,
+  ) {
+    this.socket = socket;
+    for (const kind of typeof event === 'string' ? [event] : event) {
+      socket.on(
+        kind as 'offer:event',
+        ((payload: never) => {
+          this.items.push(record(payload, kind));
+          this.waiters = this.waiters.filter((w) => {
+            if (this.items.length >= w.n) w.resolve();
+            return this.items.length < w.n;
+          });
+        }) as never,
+      );
+    }
   }
 
   /** Resolves once `n` items have arrived in total ("got 3 of 5" until then). */
@@ -152,6 +170,22 @@ export class Recorder<T> {
         },
       });
     });
+  }
+
+  /**
+   * Resolves once exactly `n` items have arrived, and fails if more came: after the n-th, a round trip on the
+   * same socket lets any further push the server had already written land first (pushes and acks share the
+   * socket's order), then the count must still be `n`.
+   */
+  async waitForExactly(n: number, timeoutMs = 10_000): Promise<T[]> {
+    await this.waitFor(n, timeoutMs);
+    await rawCommand(this.socket, ROUND_TRIP_MARKER);
+    if (this.items.length !== n) {
+      throw new Error(
+        `expected exactly ${n}, got ${this.items.length}: ${JSON.stringify(this.items).slice(0, 2000)}`,
+      );
+    }
+    return this.items;
   }
 
   /** Resolves once an item matching `predicate` has arrived. */

@@ -4,7 +4,7 @@ import type { EventsSince } from '../../src/contract/socket-events.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { useLiveServer } from '../helpers/live-server.ts';
 import { foldEvents, statusesByUser } from '../helpers/offer-log.ts';
-import { command, ok, rawCommand } from '../helpers/sockets.ts';
+import { command, ok, rawCommand, Recorder } from '../helpers/sockets.ts';
 
 const suite = useLiveServer();
 const live = (user: TestUser) => suite.live(user);
@@ -16,9 +16,11 @@ describe('evaluation:create', () => {
     const [chosen, other] = await Promise.all((await makeUsers(suite.server.url, 2)).map(live));
     const stranger = await live(await makeUser(suite.server.url));
     const watcher = await suite.socketFor(await makeUser(suite.server.url));
-    const board: Array<[string, CleaningPublic]> = [];
-    for (const kind of ['cleaning:assigned', 'cleaning:completed'] as const)
-      watcher.on(kind, (cleaning) => board.push([kind, cleaning]));
+    const board = new Recorder<[string, CleaningPublic]>(
+      watcher,
+      ['cleaning:assigned', 'cleaning:completed'],
+      (cleaning: CleaningPublic, kind) => [kind, cleaning],
+    );
     await ok(watcher, 'feed:subscribe', {});
     const cleaning = await makeCleaning(owner.user);
     await ok(owner.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
@@ -45,7 +47,7 @@ describe('evaluation:create', () => {
 
     const c = chosen!.user.id;
     const o = other!.user.id;
-    await owner.events.waitFor(5);
+    await owner.events.waitForExactly(5);
     expect(summary(owner.events.items)).toEqual([
       `1:created:${c}`,
       `2:accepted:${c}`,
@@ -56,20 +58,20 @@ describe('evaluation:create', () => {
     const completed = owner.events.items[3]!;
     expect(completed.offer).toMatchObject({ status: 'completed', evaluation });
     // The cleaner never subscribed: their own offer's events come to them anyway, and only those.
-    await chosen!.events.waitFor(3);
+    await chosen!.events.waitForExactly(3);
     expect(summary(chosen!.events.items)).toEqual([`1:created:${c}`, `2:accepted:${c}`, `4:completed:${c}`]);
     expect(chosen!.events.items[2]).toEqual(completed);
-    await other!.events.waitFor(2);
+    await other!.events.waitForExactly(2);
     expect(summary(other!.events.items)).toEqual([`3:created:${o}`, `5:rejected:${o}`]);
     expect(JSON.stringify(other!.events.items)).not.toContain('Spotless');
 
-    const deadline = Date.now() + 10_000;
-    while (board.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(board.map(([kind, c]) => [kind, c.id, c.status, c.total_offers])).toEqual([
+    expect(
+      (await board.waitForExactly(2)).map(([kind, c]) => [kind, c.id, c.status, c.total_offers]),
+    ).toEqual([
       ['cleaning:assigned', cleaning.id, 'assigned', 1],
       ['cleaning:completed', cleaning.id, 'completed', 2],
     ]);
-    expect(JSON.stringify(board)).not.toContain('Spotless');
+    expect(JSON.stringify(board.items)).not.toContain('Spotless');
 
     // Barrier for the stranger: their own refused command pushes nothing, and they were sent nothing before it.
     expect((await command(stranger.socket, 'offer:create', { cleaning_id: cleaning.id })).ok).toBe(false);
@@ -140,7 +142,7 @@ describe('evaluation:create', () => {
       username: accepted!.user.username,
       evaluation: { overall_rating: 3 },
     });
-    await owner.events.waitFor(1);
+    await owner.events.waitForExactly(1);
     expect(summary(owner.events.items)).toEqual([`5:completed:${accepted!.user.id}`]);
     const again = await evaluate(owner.socket, cleaning.id, accepted!.user.username, { overall_rating: 1 });
     expect(again).toEqual(

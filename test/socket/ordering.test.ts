@@ -80,7 +80,7 @@ describe('the ordering promise, for a client that follows the README', () => {
     expect((await new Api(a.url, cleaner.token).post(`/api/cleanings/${cleaning.id}/offers/`)).status).toBe(
       201,
     );
-    await probed.waitFor(1, 10_000);
+    await probed.waitForExactly(1, 10_000);
     // ... but not to the owner's socket, whose replay is not complete yet.
     expect(client.received.filter((r) => r.via === 'push')).toEqual([]);
 
@@ -115,7 +115,7 @@ describe('the ordering promise, for a client that follows the README', () => {
     // Before the cleaner syncs, the rival cancels (5) and the cleaner's offer is pending again (6): node B has
     // pushed 6 to the cleaner's other socket, and holds it for the sync-first one.
     await new Api(a.url, rival.token).put(offers);
-    expect((await probed.waitFor(1, 10_000)).map((e) => e.seq)).toEqual([6]);
+    expect((await probed.waitForExactly(1, 10_000)).map((e) => e.seq)).toEqual([6]);
     expect(client.received).toEqual([]);
 
     const sync = await client.ask('offers:sync', { cursors: { [cleaning.id]: 1 } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CleaningPublic, OfferEventPublic } from '../../src/contract/schemas.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { useLiveServer } from '../helpers/live-server.ts';
-import { command, ok } from '../helpers/sockets.ts';
+import { command, ok, Recorder } from '../helpers/sockets.ts';
 
 const suite = useLiveServer();
 const live = (user: TestUser) => suite.live(user);
@@ -17,10 +17,10 @@ describe('live fan-out', () => {
     const cleaning = await makeCleaning(owner.user);
     await ok(owner.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
     for (const c of cleaners) await ok(c.socket, 'offer:create', { cleaning_id: cleaning.id });
-    await owner.events.waitFor(N);
+    await owner.events.waitForExactly(N);
     const chosen = cleaners[3]!;
     await ok(owner.socket, 'offer:accept', { cleaning_id: cleaning.id, username: chosen.user.username });
-    await owner.events.waitFor(2 * N);
+    await owner.events.waitForExactly(2 * N);
     const acceptSeq = N + 1;
     expect(owner.events.items[N]).toMatchObject({
       seq: acceptSeq,
@@ -30,20 +30,20 @@ describe('live fan-out', () => {
     expect(owner.events.items.slice(N + 1).map((e) => e.type)).toEqual(Array(N - 1).fill('rejected'));
 
     for (const c of cleaners) {
-      await c.events.waitFor(2);
+      await c.events.waitForExactly(2);
       expect(c.events.items.every((e) => e.user_id === c.user.id)).toBe(true);
       expect(c.events.items[1]!.type).toBe(c === chosen ? 'accepted' : 'rejected');
       expect(c.events.items[1]!.offer!.status).toBe(c === chosen ? 'accepted' : 'rejected');
     }
 
     await ok(chosen.socket, 'offer:cancel', { cleaning_id: cleaning.id });
-    await owner.events.waitFor(3 * N);
+    await owner.events.waitForExactly(3 * N);
     expect(owner.events.items.slice(2 * N).map((e) => e.type)).toEqual([
       'cancelled',
       ...Array(N - 1).fill('pending'),
     ]);
     for (const c of cleaners) {
-      await c.events.waitFor(3);
+      await c.events.waitForExactly(3);
       expect(c.events.items[2]!.type).toBe(c === chosen ? 'cancelled' : 'pending');
     }
     // Everyone saw seq only increase.
@@ -63,7 +63,7 @@ describe('live fan-out', () => {
     await makeOffers(cleaning, [cleaner]);
     await owner.api.put(`/api/cleanings/${cleaning.id}/offers/${cleaner.username}/`);
     for (const device of [phone, laptop]) {
-      await device.events.waitFor(2);
+      await device.events.waitForExactly(2);
       expect(summary(device.events.items)).toEqual([`1:created:${cleaner.id}`, `2:accepted:${cleaner.id}`]);
     }
   });
@@ -74,7 +74,7 @@ describe('live fan-out', () => {
     await ok(owner.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
     const cleaner = await makeUser(suite.server.url);
     await makeOffers(cleaning, [cleaner]);
-    expect(summary(await owner.events.waitFor(1))).toEqual([`1:created:${cleaner.id}`]);
+    expect(summary(await owner.events.waitForExactly(1))).toEqual([`1:created:${cleaner.id}`]);
   });
 });
 
@@ -108,8 +108,8 @@ describe('privacy', () => {
     // "created" is in, anything they were sent before it would already be in too.
     await ok(stranger.socket, 'offer:create', { cleaning_id: cleaning.id });
     await ok(otherOwner.socket, 'offer:create', { cleaning_id: cleaning.id });
-    await stranger.events.waitFor(1);
-    await otherOwner.events.waitFor(1);
+    await stranger.events.waitForExactly(1);
+    await otherOwner.events.waitForExactly(1);
 
     expect(summary(stranger.events.items)).toEqual([`8:created:${stranger.user.id}`]);
     expect(summary(otherOwner.events.items)).toEqual([`9:created:${otherOwner.user.id}`]);
@@ -121,10 +121,10 @@ describe('privacy', () => {
       `7:rescinded:${l}`,
     ]);
     const w = winner!.user.id;
-    await winner!.events.waitFor(3);
+    await winner!.events.waitForExactly(3);
     expect(summary(winner!.events.items)).toEqual([`1:created:${w}`, `3:accepted:${w}`, `5:cancelled:${w}`]);
     // The owner, subscribed, saw every event, in order, and nothing from the failed commands.
-    await owner.events.waitFor(9);
+    await owner.events.waitForExactly(9);
     expect(owner.events.items.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
@@ -134,10 +134,10 @@ describe('privacy', () => {
     const cleaning = await makeCleaning(owner.user);
     await ok(owner.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
     await ok(cleaner.socket, 'offer:create', { cleaning_id: cleaning.id });
-    await owner.events.waitFor(1);
+    await owner.events.waitForExactly(1);
     await ok(owner.socket, 'cleaning:unsubscribe', { cleaning_id: cleaning.id });
     await ok(cleaner.socket, 'offer:rescind', { cleaning_id: cleaning.id });
-    await cleaner.events.waitFor(2);
+    await cleaner.events.waitForExactly(2);
     // Barrier on the owner: a fresh subscription's answer already covers seq 2, and nothing more arrives.
     const replay = await ok(owner.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id, since: 1 });
     expect('events' in replay && replay.events.map((e) => e.seq)).toEqual([2]);
@@ -156,8 +156,7 @@ describe('job board', () => {
       'cleaning:reopened',
       'cleaning:deleted',
     ] as const;
-    const seen: Array<[string, unknown]> = [];
-    for (const kind of kinds) socket.on(kind, (payload: unknown) => seen.push([kind, payload]));
+    const board = new Recorder<[string, unknown]>(socket, kinds, (payload: unknown, kind) => [kind, payload]);
     await ok(socket, 'feed:subscribe', {});
 
     const owner = await makeUser(suite.server.url);
@@ -168,8 +167,7 @@ describe('job board', () => {
     await owner.api.put(`/api/cleanings/${cleaning.id}/offers/${cleaner.username}/`);
     await cleaner.api.put(`/api/cleanings/${cleaning.id}/offers/`);
     await owner.api.delete(`/api/cleanings/${cleaning.id}/`);
-    const deadline = Date.now() + 10_000;
-    while (seen.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const seen = await board.waitForExactly(5);
     expect(seen.map(([k]) => k)).toEqual([...kinds]);
     expect(seen[0]![1]).toMatchObject({ id: cleaning.id, name: 'live job', owner: owner.id });
     expect(seen[1]![1]).toMatchObject({ price: 20 });
