@@ -9,6 +9,7 @@ import { armFault, FAULT_NODE } from '../helpers/process.ts';
 import { recordFigures } from '../helpers/reliability-figures.ts';
 import { closeAll, command, connect, ok, Recorder } from '../helpers/sockets.ts';
 import { auditClients, TrackedClient } from '../helpers/tracked-client.ts';
+import { until } from '../helpers/wait.ts';
 
 const clusters: Cluster[] = [];
 afterAll(async () => {
@@ -34,7 +35,7 @@ describe('kill -9 a node', () => {
 
     let alive = [a, b, c];
     const churn = startChurn({ owner, cleaners, cleaningIds: ids, urls: () => alive });
-    await new Promise((r) => setTimeout(r, 1500));
+    await until(async () => churn.answered().ok >= 30, 30_000, 'the load to commit 30 commands');
 
     const killedAt = Date.now();
     alive = [b, c];
@@ -44,10 +45,20 @@ describe('kill -9 a node', () => {
     await Promise.all(victims.map((cl) => cl.reconnectTo(b, churn.cleaningIds())));
     const recoveredMs = Date.now() - killedAt;
 
-    await new Promise((r) => setTimeout(r, 1500));
+    const okAtRecovery = churn.answered().ok;
+    await until(
+      async () => churn.answered().ok >= okAtRecovery + 30,
+      30_000,
+      'the load to commit 30 more commands on the survivors',
+    );
     const stats = await churn.stop();
     ids.splice(0, ids.length, ...churn.cleaningIds());
-    await new Promise((r) => setTimeout(r, 500));
+    // The last commits' pushes may still be on their way: wait until every client holds what it may see (or
+    // give up and let the audit below name what is missing).
+    await until(
+      async () => (await auditClients([ownerClient, ...clients], b, ids, { quiet: true })).lost === 0,
+      10_000,
+    ).catch(() => undefined);
 
     const { lost, duplicates, outOfOrder, extra } = await auditClients([ownerClient, ...clients], b, ids);
     expect(extra).toBe(0);
@@ -116,6 +127,7 @@ describe('kill -9 a node', () => {
     await watched.waitFor(5, 2000);
     const latencyMs = Date.now() - diedAt;
     const fromCommandMs = Date.now() - sentAt;
+    await watched.waitForExactly(5);
     expect(watched.items.map((e) => e.type)).toEqual([
       'accepted',
       'rejected',
@@ -124,10 +136,10 @@ describe('kill -9 a node', () => {
       'rejected',
     ]);
     for (const [i, rec] of cleanerEvents.entries()) {
-      await rec.waitFor(1, 2000);
+      await rec.waitForExactly(1, 2000);
       expect(rec.items.map((e) => e.type)).toEqual([i === 2 ? 'accepted' : 'rejected']);
     }
-    expect((await assigned.waitFor(1, 2000)).map((c) => c.id)).toEqual([cleaning.id]);
+    expect((await assigned.waitForExactly(1, 2000)).map((c) => c.id)).toEqual([cleaning.id]);
     recordFigures('kill-node-right-after-commit', {
       eventsCommittedByDeadNode: 5,
       allPushedWithinMsOfTheCommand: fromCommandMs,
@@ -167,7 +179,7 @@ describe('kill -9 a node', () => {
     // Exactly once each: one more job posted on a survivor is the next and only other push.
     await makeCleaning(owner, { name: 'after' });
     for (const board of boards)
-      expect((await board.waitFor(2, 5000)).map((x) => x.name)).toEqual(['posted as A died', 'after']);
+      expect((await board.waitForExactly(2, 5000)).map((x) => x.name)).toEqual(['posted as A died', 'after']);
     await closeAll(...watchers);
   });
 });

@@ -43,7 +43,7 @@ describe('Redis restarts under load', () => {
     const initialIds = new Set(ids);
 
     const churn = startChurn({ owner, cleaners, cleaningIds: ids, urls: () => [a, b] });
-    await new Promise((r) => setTimeout(r, 1000));
+    await until(async () => churn.answered().ok >= 20, 30_000, 'the load to commit 20 commands');
 
     await redis.stop();
     const downAt = Date.now();
@@ -61,7 +61,12 @@ describe('Redis restarts under load', () => {
       form: { username: owner.email, password: owner.password },
     });
     expect(login.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
+    const okWhileDown = churn.answered().ok;
+    await until(
+      async () => churn.answered().ok >= okWhileDown + 20,
+      30_000,
+      'the load to commit 20 more commands while Redis is down',
+    );
 
     await redis.start();
     await until(async () => (await readyz(a)).status === 200 && (await readyz(b)).status === 200, 20_000);

@@ -10,7 +10,7 @@ export function startChurn(options: {
   cleaningIds: number[];
   urls: () => string[];
   pauseMs?: number;
-}): { stop(): Promise<ChurnStats>; cleaningIds(): number[] } {
+}): { stop(): Promise<ChurnStats>; cleaningIds(): number[]; answered(): ChurnStats } {
   let running = true;
   const stats: ChurnStats = { ok: 0, failed: 0, byStatus: {} };
   let n = 0;
@@ -78,6 +78,8 @@ export function startChurn(options: {
 
   return {
     cleaningIds: () => [...cleaningIds],
+    /** The answers so far, for waiting until the load has done some work. */
+    answered: () => ({ ...stats, byStatus: { ...stats.byStatus } }),
     async stop() {
       running = false;
       await Promise.all(loops);

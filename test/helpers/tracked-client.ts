@@ -118,6 +118,7 @@ export class TrackedClient {
   async audit(
     baseUrl: string,
     cleaningIds: number[],
+    { quiet = false }: { quiet?: boolean } = {},
   ): Promise<{ lost: number; duplicates: number; extra: number }> {
     const api = new Api(baseUrl, this.user.token);
     let lost = 0;
@@ -142,7 +143,7 @@ export class TrackedClient {
       for (const seq of visible) {
         if (unique.has(seq)) continue;
         lost++;
-        console.warn(`[audit] ${this.user.username} never received cleaning ${id} seq ${seq}`);
+        if (!quiet) console.warn(`[audit] ${this.user.username} never received cleaning ${id} seq ${seq}`);
       }
       for (const seq of unique) if (!visible.has(seq)) extra++;
     }
@@ -158,12 +159,14 @@ export async function auditClients(
   clients: TrackedClient[],
   baseUrl: string,
   cleaningIds: number[],
-  { resyncFirst = false }: { resyncFirst?: boolean } = {},
+  { resyncFirst = false, quiet = false }: { resyncFirst?: boolean; quiet?: boolean } = {},
 ): Promise<{ lost: number; duplicates: number; extra: number; outOfOrder: number }> {
   const total = { lost: 0, duplicates: 0, extra: 0, outOfOrder: 0 };
   for (const client of clients) {
     if (resyncFirst) await client.resync(cleaningIds);
-    const audit = await client.audit(baseUrl, client.role === 'owner' ? [...client.watched] : cleaningIds);
+    const audit = await client.audit(baseUrl, client.role === 'owner' ? [...client.watched] : cleaningIds, {
+      quiet,
+    });
     total.lost += audit.lost;
     total.duplicates += audit.duplicates;
     total.extra += audit.extra;

@@ -6,6 +6,7 @@ import { MAX_BYTES_PER_READ } from '../../src/domain/offer-log.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { useLiveServer } from '../helpers/live-server.ts';
 import { closeAll, ok } from '../helpers/sockets.ts';
+import { until } from '../helpers/wait.ts';
 
 const suite = useLiveServer();
 const live = (user: TestUser) => suite.live(user);
@@ -26,6 +27,23 @@ function keepCommitting(cleaners: TestUser[], cleaning: CleaningPublic) {
 }
 
 const offersPath = (c: CleaningPublic) => `/api/cleanings/${c.id}/offers/`;
+
+/** Waits until the cleaning's log, as `reader` may see it, has an event after `seq`; resolves with its last seq. */
+async function logPast(reader: TestUser, cleaning: CleaningPublic, seq: number): Promise<number> {
+  let last = seq;
+  await until(
+    async () => {
+      const res = await reader.api.get<OfferEventPublic[]>(
+        `/api/cleanings/${cleaning.id}/events/?since=${seq}`,
+      );
+      last = res.body.at(-1)?.seq ?? seq;
+      return last > seq;
+    },
+    10_000,
+    `an event after seq ${seq}`,
+  );
+  return last;
+}
 const seqs = (events: OfferEventPublic[]) => events.map((e) => e.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -37,7 +55,7 @@ describe('replay after a reconnect', () => {
     const first = await live(owner);
     await ok(first.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
     await makeOffers(cleaning, cleaners.slice(0, 2));
-    await first.events.waitFor(2);
+    await first.events.waitForExactly(2);
     const lastSeen = first.events.items.at(-1)!.seq;
     await closeAll(first.socket);
 
@@ -52,7 +70,7 @@ describe('replay after a reconnect', () => {
     expect(seqs(replay.events)).toEqual(range(3, 8));
     expect(replay.seq).toBe(8);
     await cleaners[0]!.api.put(offersPath(cleaning));
-    await again.events.waitFor(4);
+    await again.events.waitForExactly(4);
     expect(seqs(again.events.items)).toEqual(range(9, 12));
   });
 
@@ -77,8 +95,8 @@ describe('replay after a reconnect', () => {
     // The cleaner's own room is joined at connect, so a commit whose notification is still on its way can reach
     // the new socket as a push before the sync runs; the sync then stops short of it. Either way, once each.
     const expected = [`${a.id}:4:rejected`, `${a.id}:6:pending`, `${b.id}:2:accepted`];
-    await again.events.waitFor(expected.length - res.events.length);
-    await ok(again.socket, 'cleaning:unsubscribe', { cleaning_id: a.id }); // a round trip: a stray duplicate lands first
+    // Exactly: a stray duplicate would overcount.
+    await again.events.waitForExactly(expected.length - res.events.length);
     const received = [...res.events, ...again.events.items]
       .sort((x, y) => x.cleaning_id - y.cleaning_id || x.seq - y.seq)
       .map((e) => `${e.cleaning_id}:${e.seq}:${e.type}`);
@@ -152,12 +170,11 @@ describe('replay after a reconnect', () => {
     const cleaners = await makeUsers(suite.server.url, 6);
     const cleaning = await makeCleaning(owner);
     const stopCommitting = keepCommitting(cleaners, cleaning);
+    let since = 0;
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
-        await new Promise((r) => setTimeout(r, 50));
-        const since = Number(
-          (await owner.api.get(`/api/cleanings/${cleaning.id}/events/?since=0`)).body.at(-1)?.seq ?? 0,
-        );
+        // Each attempt starts from a log that moved on since the last one.
+        since = await logPast(owner, cleaning, since);
         const client = await live(owner);
         const replay = (await ok(client.socket, 'cleaning:subscribe', {
           cleaning_id: cleaning.id,
@@ -180,11 +197,13 @@ describe('replay after a reconnect', () => {
     const cleaners = await makeUsers(suite.server.url, 6);
     const cleaning = await makeCleaning(owner);
     const stopCommitting = keepCommitting(cleaners, cleaning);
+    let last = 0;
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
-        await new Promise((r) => setTimeout(r, 50));
+        await logPast(owner, cleaning, last);
         const client = await live(owner);
         const snapshot = await ok(client.socket, 'cleaning:subscribe', { cleaning_id: cleaning.id });
+        last = snapshot.seq;
         await client.events.waitFor(3);
         await closeAll(client.socket);
         const pushed = seqs(client.events.items);
@@ -203,28 +222,26 @@ describe('replay after a reconnect', () => {
     await makeOffers(cleaning, [cleaner]);
     const others = await makeUsers(suite.server.url, 3);
     await makeOffers(cleaning, others);
+    const lastSeen = await cleaner.api.get<OfferEventPublic[]>(`/api/cleanings/${cleaning.id}/events/`);
+    const lastSeq = lastSeen.body.at(-1)?.seq ?? 0;
     let running = true;
-    // The cleaner's own offer flips between pending/accepted/cancelled... via accept, cancel by others.
+    // Each offer in turn is accepted, rejecting the others, then cancelled, putting them back to pending; the
+    // round trips run on while the cleaner connects and syncs.
     const churn = (async () => {
-      let i = 0;
-      while (running) {
-        const target = [cleaner, ...others][i++ % 4]!;
+      for (let i = 0; running && i < 8; i++) {
+        const target = [cleaner, ...others][i % 4]!;
         await owner.api.put(`/api/cleanings/${cleaning.id}/offers/${target.username}/`);
         await target.api.put(offersPath(cleaning));
       }
     })();
     try {
-      await new Promise((r) => setTimeout(r, 100));
+      await logPast(cleaner, cleaning, lastSeq);
       const client = await live(cleaner);
-      await new Promise((r) => setTimeout(r, 30));
       const res = await ok(client.socket, 'offers:sync', { cursors: { [cleaning.id]: 0 } });
-      await new Promise((r) => setTimeout(r, 200));
-      running = false;
       await churn;
       const log = (await cleaner.api.get<OfferEventPublic[]>(`/api/cleanings/${cleaning.id}/events/`)).body;
-      // Every event of the log not in the answer comes as a push; a round trip lets a stray duplicate land too.
-      await client.events.waitFor(log.length - res.events.length);
-      await ok(client.socket, 'cleaning:unsubscribe', { cleaning_id: cleaning.id });
+      // Every event of the log not in the answer comes as a push, once: a duplicate would overcount.
+      await client.events.waitForExactly(log.length - res.events.length);
       const all = [...seqs(res.events), ...seqs(client.events.items)];
       expect(new Set(all).size).toBe(all.length);
       expect([...all].sort((x, y) => x - y)).toEqual(seqs(log));
