@@ -83,6 +83,7 @@ describe('creating offers', () => {
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
       detail: "Users aren't allowed create more than one offer for a cleaning job.",
+      code: 'DUPLICATE_OFFER',
     });
   });
 

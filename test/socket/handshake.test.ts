@@ -115,8 +115,8 @@ describe('socket handshake', () => {
     expect(res.status).toBe(200);
     expect(res.body.is_active).toBe(false);
     expect(await Promise.all(notices)).toEqual([
-      { detail: 'Not an active user.', code: 'INACTIVE_USER' },
-      { detail: 'Not an active user.', code: 'INACTIVE_USER' },
+      { detail: 'Not an active user.' },
+      { detail: 'Not an active user.' },
     ]);
     expect(await Promise.all(gone)).toEqual(['io server disconnect', 'io server disconnect']);
     expect((await user.api.get('/api/users/me/')).status).toBe(401);
