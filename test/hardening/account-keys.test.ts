@@ -80,7 +80,10 @@ describe('login limit across variants of one email', () => {
     for (const [name, variant] of variants(email)) {
       const guess = await login(api, variant, 'wrong-password');
       expect(guess.status, name).toBe(429);
-      expect(guess.body, name).toMatchObject({ detail: ERROR_CODES.RATE_LIMITED.detail });
+      expect(guess.body, name).toMatchObject({
+        detail: ERROR_CODES.RATE_LIMITED.detail,
+        code: 'RATE_LIMITED',
+      });
       expect((await login(api, variant, victim.password)).status, name).toBe(429);
     }
     expect((await login(api, email, victim.password)).status).toBe(429);
@@ -131,14 +134,17 @@ describe('registration of a look-alike', () => {
       password: 'x-password',
     });
     expect(upper.status).toBe(400);
-    expect(upper.body).toMatchObject({ detail: ERROR_CODES.EMAIL_TAKEN.detail });
+    expect(upper.body).toMatchObject({ detail: ERROR_CODES.EMAIL_TAKEN.detail, code: 'EMAIL_TAKEN' });
     const upperName = await register({
       email: kissEmail(),
       username: taken.username.toUpperCase(),
       password: 'x-password',
     });
     expect(upperName.status).toBe(400);
-    expect(upperName.body).toMatchObject({ detail: ERROR_CODES.USERNAME_TAKEN.detail });
+    expect(upperName.body).toMatchObject({
+      detail: ERROR_CODES.USERNAME_TAKEN.detail,
+      code: 'USERNAME_TAKEN',
+    });
     // Every other variant leaves ASCII, which the contract refuses for emails and usernames before any lookup.
     for (const [name, variant] of variants(email)) {
       const res = await register({ email: variant, username: freeName(), password: 'x-password' });
@@ -211,12 +217,15 @@ describe('migration 0007 (account keys)', () => {
         json: { new_user: { email: plain, username: 'new_timer', password: 'x-password' } },
       });
       expect(taken.status).toBe(400);
-      expect(taken.body).toMatchObject({ detail: ERROR_CODES.EMAIL_TAKEN.detail });
+      expect(taken.body).toMatchObject({ detail: ERROR_CODES.EMAIL_TAKEN.detail, code: 'EMAIL_TAKEN' });
       const sameName = await api.post('/api/users/', {
         json: { new_user: { email: kissEmail(), username: 'old_TIMER', password: 'x-password' } },
       });
       expect(sameName.status).toBe(400);
-      expect(sameName.body).toMatchObject({ detail: ERROR_CODES.USERNAME_TAKEN.detail });
+      expect(sameName.body).toMatchObject({
+        detail: ERROR_CODES.USERNAME_TAKEN.detail,
+        code: 'USERNAME_TAKEN',
+      });
     } finally {
       await server.close();
       await db.drop();
