@@ -8,7 +8,7 @@ import { startCluster, type Cluster } from '../helpers/cluster.ts';
 import { canRunCluster } from '../helpers/services.ts';
 import { until } from '../helpers/wait.ts';
 
-const INACTIVE = { detail: ERROR_CODES.INACTIVE_USER.detail };
+const INACTIVE = { detail: ERROR_CODES.INACTIVE_USER.detail, code: 'INACTIVE_USER' };
 
 async function me(base: string, user: TestUser): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${base}/api/users/me/`, { headers: { authorization: `Bearer ${user.token}` } });
