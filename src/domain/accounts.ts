@@ -1,7 +1,14 @@
 import type { AccessToken, LoginInput, RegisterInput, UserPublic } from '../contract/schemas.ts';
-import { Profile, User } from '../db/entities/index.ts';
+import { User } from '../db/entities/index.ts';
 import { violatedConstraint } from '../db/db-errors.ts';
 import type { Em } from '../db/orm.ts';
+import {
+  findProfileOf,
+  findUserByEmailKey,
+  findUserByUsernameKey,
+  findUserForToken,
+  insertUserWithProfile,
+} from '../db/queries/users.ts';
 import { appendEvents } from '../events/append.ts';
 import type { Deps } from './context.ts';
 import { domainError } from './errors.ts';
@@ -11,12 +18,12 @@ import { userPublic } from './public-views.ts';
 
 /** Finds the user whose email has the same accountKey (emails are unique by it). */
 export function findUserByEmail(em: Em, email: string): Promise<User | null> {
-  return em.findOne(User, { emailKey: accountKey(email) });
+  return findUserByEmailKey(em, accountKey(email));
 }
 
 /** Finds the user whose username has the same accountKey (usernames are unique by it). */
 export function findUserByUsername(em: Em, username: string): Promise<User | null> {
-  return em.findOne(User, { usernameKey: accountKey(username) });
+  return findUserByUsernameKey(em, accountKey(username));
 }
 
 function accessToken(deps: Pick<Deps, 'tokens'>, user: User): AccessToken {
@@ -30,22 +37,18 @@ export async function registerUser(deps: Deps, input: RegisterInput): Promise<Us
   if (await findUserByUsername(em, input.username)) throw domainError('USERNAME_TAKEN');
   const passwordHash = await hashPassword(input.password);
   try {
-    const [user, profile] = await em.transactional(async (tx) => {
-      // Stored as typed (in NFC), compared by key: a look-alike of an existing account was refused above.
-      const email = input.email.normalize('NFC');
-      const username = input.username.normalize('NFC');
-      const user = tx.create(User, {
+    // Stored as typed (in NFC), compared by key: a look-alike of an existing account was refused above.
+    const email = input.email.normalize('NFC');
+    const username = input.username.normalize('NFC');
+    const [user, profile] = await em.transactional((tx) =>
+      insertUserWithProfile(tx, {
         email,
         username,
         emailKey: accountKey(email),
         usernameKey: accountKey(username),
         passwordHash,
-      });
-      await tx.flush();
-      const profile = tx.create(Profile, { userId: user.id });
-      await tx.flush();
-      return [user, profile] as const;
-    });
+      }),
+    );
     return userPublic(user, profile, accessToken(deps, user));
   } catch (e) {
     // A concurrent registration slipped past the checks above; the unique indexes caught it.
@@ -84,7 +87,7 @@ async function findTokenUser(deps: Pick<Deps, 'em' | 'authUsers'>, username: str
   const cached = cache?.get(username);
   if (cached) return deps.em.merge(User, { ...cached }, { refresh: false });
   const mark = cache?.mark() ?? 0;
-  const user = await deps.em.findOne(User, { username });
+  const user = await findUserForToken(deps.em, username);
   if (user?.isActive)
     cache?.set(
       username,
@@ -107,8 +110,7 @@ async function findTokenUser(deps: Pick<Deps, 'em' | 'authUsers'>, username: str
 
 /** U3: the caller's own account with its profile; no token is included. */
 export async function getCurrentUser(deps: Deps, user: User): Promise<UserPublic> {
-  const profile = await deps.em.findOne(Profile, { userId: user.id });
-  return userPublic(user, profile);
+  return userPublic(user, await findProfileOf(deps.em, user.id));
 }
 
 /** Deactivates an account (superusers only, or the user themself); its open sessions are closed everywhere. */
@@ -124,6 +126,5 @@ export async function deactivateUser(deps: Deps, actor: User, username: string):
   });
   // Other nodes evict when they hear the notice; this one need not wait for it.
   deps.authUsers?.evict(user.id);
-  const profile = await deps.em.findOne(Profile, { userId: user.id });
-  return userPublic(user, profile);
+  return userPublic(user, await findProfileOf(deps.em, user.id));
 }

@@ -7,36 +7,62 @@ import type {
 } from '../contract/schemas.ts';
 import { MAX_DB_ID } from '../contract/schemas.ts';
 import type { Checked } from '../contract/validation.ts';
-import { LockMode } from '@mikro-orm/core';
-import { Cleaning, Offer } from '../db/entities/index.ts';
 import type { Em } from '../db/orm.ts';
+import {
+  deleteCleaningRow,
+  insertCleaning,
+  lockCleaningRow,
+  readCleaningRow,
+  readCleaningRowsOf,
+  readFeedRows,
+  readStandingRow,
+  updateCleaningFields,
+  type CleaningFields,
+  type CleaningRow,
+  type CleaningWithStandingRow,
+} from '../db/queries/cleanings.ts';
+import { readOfferRows } from '../db/queries/offers.ts';
 import { appendEvents } from '../events/append.ts';
 import type { Actor, Deps } from './context.ts';
 import { domainError, validationError } from './errors.ts';
-import {
-  cleaningPublic,
-  cleaningPublicFromRow,
-  isoOf,
-  NEW_CLEANING,
-  userSummary,
-  type CleaningRow,
-} from './public-views.ts';
-import {
-  readStanding,
-  readStandings,
-  standingJoin,
-  standingOf,
-  type StandingColumns,
-} from './cleaning-standing.ts';
+import { cleaningPublic, feedItem, NEW_CLEANING, standingOf } from './public-views.ts';
 
-/** Loads a cleaning or fails with the original's 404; ids beyond the column's range cannot exist. */
-export async function findCleaningOrFail(em: Em, cleaningId: number, options: { lock?: boolean } = {}) {
-  if (cleaningId > MAX_DB_ID) throw domainError('CLEANING_NOT_FOUND');
-  const cleaning = options.lock
-    ? await em.findOne(Cleaning, cleaningId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true })
-    : await em.findOne(Cleaning, cleaningId);
-  if (!cleaning) throw domainError('CLEANING_NOT_FOUND');
-  return cleaning;
+/** Reads a cleaning with its standing, or fails with the original's 404; ids beyond the column cannot exist. */
+export async function findCleaningOrFail(em: Em, cleaningId: number): Promise<CleaningWithStandingRow> {
+  const row = cleaningId > MAX_DB_ID ? undefined : await readCleaningRow(em, cleaningId);
+  if (!row) throw domainError('CLEANING_NOT_FOUND');
+  return row;
+}
+
+/**
+ * Locks the cleaning's row for the rest of the transaction and reads it, or fails with the 404. Every command
+ * that changes a cleaning or its offers starts here, so that its checks and writes see one state.
+ */
+export async function lockCleaning(tx: Em, cleaningId: number): Promise<CleaningRow> {
+  const row = cleaningId > MAX_DB_ID ? undefined : await lockCleaningRow(tx, cleaningId);
+  if (!row) throw domainError('CLEANING_NOT_FOUND');
+  return row;
+}
+
+/** The cleaning's fields after an edit that sets only the fields given; `undefined` when nothing really changes. */
+function editedFields(
+  cleaning: CleaningRow,
+  edit: { [K in keyof CleaningFields]?: CleaningFields[K] | undefined },
+): CleaningFields | undefined {
+  const now: CleaningFields = {
+    name: cleaning.name,
+    description: cleaning.description,
+    cleaning_type: cleaning.cleaning_type,
+    price: Number(cleaning.price),
+  };
+  const next: CleaningFields = {
+    name: edit.name ?? now.name,
+    description: edit.description === undefined ? now.description : edit.description,
+    cleaning_type: edit.cleaning_type ?? now.cleaning_type,
+    price: edit.price ?? now.price,
+  };
+  const changed = (Object.keys(now) as (keyof CleaningFields)[]).some((k) => next[k] !== now[k]);
+  return changed ? next : undefined;
 }
 
 /** C1: posts a job owned by the caller; the job board hears of it from the log, after commit. */
@@ -46,38 +72,32 @@ export async function createCleaning(
   input: NewCleaningInput,
 ): Promise<CleaningPublic> {
   return deps.em.transactional(async (tx) => {
-    const cleaning = tx.create(Cleaning, {
-      owner: actor.id,
-      name: input.name,
-      description: input.description ?? null,
-      price: input.price,
-      cleaningType: input.cleaning_type ?? 'spot_clean',
-    });
-    await tx.flush();
-    const view = cleaningPublic(cleaning, NEW_CLEANING);
-    await appendEvents(tx, { notices: [{ type: 'cleaning:created', cleaning: view }] });
-    return view;
+    const cleaning = await insertCleaning(
+      tx,
+      actor.id,
+      {
+        name: input.name,
+        description: input.description ?? null,
+        price: input.price,
+        cleaning_type: input.cleaning_type ?? 'spot_clean',
+      },
+      new Date().toISOString(),
+    );
+    await appendEvents(tx, { notices: [{ type: 'cleaning:created', cleaning, standing: NEW_CLEANING }] });
+    return cleaningPublic(cleaning, NEW_CLEANING);
   });
 }
 
 /** C2: the caller's own cleanings, newest first. */
 export async function listOwnCleanings(deps: Deps, actor: Actor): Promise<CleaningPublic[]> {
-  const rows = await deps.em.find(
-    Cleaning,
-    { owner: actor.id },
-    { orderBy: { createdAt: 'desc', id: 'desc' } },
-  );
-  const standings = await readStandings(
-    deps.em,
-    rows.map((c) => c.id),
-  );
-  return rows.map((c) => cleaningPublic(c, standings.get(c.id) ?? NEW_CLEANING));
+  const rows = await readCleaningRowsOf(deps.em, actor.id);
+  return rows.map((r) => cleaningPublic(r, standingOf(r)));
 }
 
 /** C3: any signed-in user may read any cleaning. */
 export async function getCleaning(deps: Deps, cleaningId: number): Promise<CleaningPublic> {
   const cleaning = await findCleaningOrFail(deps.em, cleaningId);
-  return cleaningPublic(cleaning, await readStanding(deps.em, cleaningId));
+  return cleaningPublic(cleaning, standingOf(cleaning));
 }
 
 /**
@@ -91,52 +111,44 @@ export async function updateCleaning(
   body: Checked<CleaningUpdateInput>,
 ): Promise<CleaningPublic> {
   return deps.em.transactional(async (tx) => {
-    const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
-    if (!cleaning.isOwnedBy(actor.id)) throw domainError('CLEANING_FORBIDDEN');
+    const cleaning = await lockCleaning(tx, cleaningId);
+    if (cleaning.owner !== actor.id) throw domainError('CLEANING_FORBIDDEN');
     // Offers change a standing only under this same row lock, so it holds until commit.
-    const standing = await readStanding(tx, cleaningId);
+    const standing = standingOf((await readStandingRow(tx, cleaningId))!);
     if (standing.status === 'completed') throw domainError('COMPLETED_CLEANING_LOCKED');
     if (!body.ok) throw validationError(body.issues);
     const input = body.value;
     if (input.cleaning_type === null) throw domainError('CLEANING_TYPE_NULL');
-    const changed = cleaning.applyEdit({
+    const fields = editedFields(cleaning, {
       name: input.name,
       description: input.description,
       price: input.price,
-      cleaningType: input.cleaning_type,
+      cleaning_type: input.cleaning_type,
     });
-    const view = cleaningPublic(cleaning, standing);
-    if (changed) await appendEvents(tx, { notices: [{ type: 'cleaning:updated', cleaning: view }] });
-    return view;
+    if (!fields) return cleaningPublic(cleaning, standing);
+    const edited = { ...cleaning, ...fields, updated_at: new Date().toISOString() };
+    await updateCleaningFields(tx, cleaningId, fields, edited.updated_at);
+    await appendEvents(tx, { notices: [{ type: 'cleaning:updated', cleaning: edited, standing }] });
+    return cleaningPublic(edited, standing);
   });
 }
 
 /** C5: the owner deletes their job, with its offers and offer log; answers the deleted id. */
 export async function deleteCleaning(deps: Deps, actor: Actor, cleaningId: number): Promise<number> {
   return deps.em.transactional(async (tx) => {
-    const cleaning = await findCleaningOrFail(tx, cleaningId, { lock: true });
-    if (!cleaning.isOwnedBy(actor.id)) throw domainError('CLEANING_FORBIDDEN');
-    const offers = await tx.find(Offer, { cleaningId }, { fields: ['userId', 'status'] });
+    const cleaning = await lockCleaning(tx, cleaningId);
+    if (cleaning.owner !== actor.id) throw domainError('CLEANING_FORBIDDEN');
+    const offers = await readOfferRows(tx, cleaningId);
     // The evaluation's foreign key refuses this too; checking first gives the clear 400.
     if (offers.some((o) => o.status === 'completed')) throw domainError('COMPLETED_CLEANING_LOCKED');
-    tx.remove(cleaning);
-    const offererIds = offers.map((o) => o.userId);
+    await deleteCleaningRow(tx, cleaningId);
+    const offererIds = offers.map((o) => o.user_id);
     await appendEvents(tx, {
       notices: [{ type: 'cleaning:deleted', cleaningId, ownerId: cleaning.owner, offererIds }],
     });
     return cleaningId;
   });
 }
-
-type FeedRow = Omit<CleaningRow, 'last_seq'> &
-  StandingColumns & {
-    event_timestamp: Date | string;
-    event_type: 'is_create' | 'is_update';
-    username: string;
-    full_name: string | null;
-    bio: string | null;
-    image: string | null;
-  };
 
 /**
  * The job board (the original's part 21): creations and edits of everyone's cleanings, newest first.
@@ -151,38 +163,6 @@ export async function getCleaningFeed(
   // Without an id, every event at exactly `before` is excluded (the original's strict `<`), except when
   // the cursor defaulted to now, where "now" itself must be included.
   const beforeId = query.starting_id ?? (query.starting_date ? 0 : MAX_DB_ID);
-  const limit = query.page_chunk_size;
-  const rows = await deps.em.execute<FeedRow[]>(
-    `with page as (
-       select * from (
-         (select id, created_at as event_timestamp, 'is_create' as event_type from cleanings
-           where (created_at, id) < (?::timestamptz, ?::int) order by created_at desc, id desc limit ?)
-         union all
-         (select id, updated_at, 'is_update' from cleanings
-           where updated_at <> created_at and (updated_at, id) < (?::timestamptz, ?::int)
-           order by updated_at desc, id desc limit ?)
-       ) merged
-       order by event_timestamp desc, id desc
-       limit ?
-     )
-     select c.id, c.owner, c.name, c.description, c.cleaning_type, c.price, c.created_at, c.updated_at,
-            page.event_timestamp, page.event_type, u.username, p.full_name, p.bio, p.image, standing.*
-       from page
-       join cleanings c on c.id = page.id
-       ${standingJoin('c')}
-       join users u on u.id = c.owner
-       left join profiles p on p.user_id = u.id
-      order by page.event_timestamp desc, page.id desc`,
-    [before.toISOString(), beforeId, limit, before.toISOString(), beforeId, limit, limit],
-  );
-  return rows.map((r, i) => ({
-    ...cleaningPublicFromRow(r, standingOf(r)),
-    owner: userSummary(
-      { id: r.owner, username: r.username },
-      { fullName: r.full_name, bio: r.bio, image: r.image },
-    ),
-    row_number: i + 1,
-    event_timestamp: isoOf(r.event_timestamp),
-    event_type: r.event_type,
-  }));
+  const rows = await readFeedRows(deps.em, before, beforeId, query.page_chunk_size);
+  return rows.map((r, i) => feedItem(r, i + 1));
 }

@@ -1,21 +1,19 @@
+// Reading a cleaning's offer log for a caller: who may read how much of it, replays in pages, and first loads.
 import type { CleaningPublic, OfferEventPublic, OfferPublic } from '../contract/schemas.ts';
-import { Cleaning, OfferEvent } from '../db/entities/index.ts';
 import type { Em } from '../db/orm.ts';
 import { IsolationLevel } from '@mikro-orm/core';
+import {
+  readLogHeadRows,
+  readStretchesRows,
+  readStretchRows,
+  type LogStretch,
+} from '../db/queries/event-log.ts';
+import { readOffersWithOfferers } from '../db/queries/offers.ts';
 import type { Actor, Deps } from './context.ts';
 import { domainError } from './errors.ts';
-import {
-  cleaningPublic,
-  offerEventPublic,
-  offerEventPublicFromRow,
-  offerPublicFromRow,
-  type OfferEventRow,
-  userSummary,
-  type OfferRow,
-} from './public-views.ts';
+import { findCleaningOrFail } from './cleanings.ts';
+import { cleaningPublic, offerEventPublic, offerer, offerPublic, standingOf } from './public-views.ts';
 import { MAX_DB_ID } from '../contract/schemas.ts';
-import { readStanding } from './cleaning-standing.ts';
-import { reputationJoin, reputationOf, type ReputationColumns } from './reputation.ts';
 
 /** Most events one read returns; callers page on with the last seq they got. */
 export const MAX_EVENTS_PER_READ = 5000;
@@ -40,7 +38,6 @@ function countWithinBytes(events: readonly unknown[], maxBytes: number): number 
 /** Who may read a cleaning's log, and how much of it. */
 export type LogAccess = { role: 'owner' } | { role: 'offerer'; userId: number };
 
-type LogHeadRow = { id: number; owner: number; last_seq: string | number; offered: boolean };
 /** A log's last seq, and how much of it the actor may read (`undefined`: none of it). */
 type LogHead = { seq: number; access: LogAccess | undefined };
 
@@ -48,12 +45,7 @@ type LogHead = { seq: number; access: LogAccess | undefined };
 async function readLogHeads(em: Em, actor: Actor, cleaningIds: number[]): Promise<Map<number, LogHead>> {
   const ids = [...new Set(cleaningIds.filter((id) => id <= MAX_DB_ID))];
   if (ids.length === 0) return new Map();
-  const rows = await em.execute<LogHeadRow[]>(
-    `select c.id, c.owner, c.last_seq,
-            exists (select 1 from offer_events e where e.cleaning_id = c.id and e.user_id = ?) as offered
-       from cleanings c where c.id = any(?::int[])`,
-    [actor.id, intArray(ids)],
-  );
+  const rows = await readLogHeadRows(em, actor.id, ids);
   return new Map(
     rows.map((row) => {
       // Anyone who ever offered may read the events about their own offer, even after rescinding it.
@@ -113,14 +105,10 @@ export async function readVisibleEvents(
   const { access, seq } = await readLogHead(deps.em, actor, cleaningId);
   const upTo = readableUpTo(seq, before);
   if (since >= upTo) return { events: [], seq, more: false, coveredUpTo: upTo, access };
-  const rows = await deps.em.find(
-    OfferEvent,
-    {
-      cleaningId,
-      seq: { $gt: since, $lte: upTo },
-      ...(access.role === 'offerer' ? { userId: access.userId } : {}),
-    },
-    { orderBy: { seq: 'asc' }, limit: limit + 1 },
+  const rows = await readStretchRows(
+    deps.em,
+    { cleaningId, since, upTo, onlyUserId: access.role === 'offerer' ? access.userId : 0 },
+    limit + 1,
   );
   const read = rows.slice(0, limit).map(offerEventPublic);
   const events = read.slice(0, countWithinBytes(read, maxBytes));
@@ -152,38 +140,16 @@ export async function readMissedEvents(
     actor,
     cursors.map((c) => c.cleaningId),
   );
-  const readable = cursors.flatMap((cursor) => {
+  const readable: LogStretch[] = cursors.flatMap((cursor) => {
     const head = heads.get(cursor.cleaningId);
     if (!head?.access) return [];
     const upTo = readableUpTo(head.seq, cursor.before);
-    return [{ ...cursor, upTo, onlyUserId: head.access.role === 'offerer' ? head.access.userId : 0 }];
+    const onlyUserId = head.access.role === 'offerer' ? head.access.userId : 0;
+    return [{ cleaningId: cursor.cleaningId, since: cursor.since, upTo, onlyUserId }];
   });
   const wanted = readable.filter((c) => c.since < c.upTo);
-  const rows =
-    wanted.length === 0
-      ? []
-      : await deps.em.execute<OfferEventRow[]>(
-          `select e.cleaning_id, e.seq, e.type, e.user_id, e.offer, e.at
-             from unnest(?::int[], ?::bigint[], ?::bigint[], ?::int[]) with ordinality
-                  as q(cleaning_id, since, up_to, only_user_id, position)
-             cross join lateral (
-               select * from offer_events e
-                where e.cleaning_id = q.cleaning_id and e.seq > q.since and e.seq <= q.up_to
-                  and (q.only_user_id = 0 or e.user_id = q.only_user_id)
-                order by e.seq limit ?
-             ) e
-            order by q.position, e.seq
-            limit ?`,
-          [
-            intArray(wanted.map((c) => c.cleaningId)),
-            intArray(wanted.map((c) => c.since)),
-            intArray(wanted.map((c) => c.upTo)),
-            intArray(wanted.map((c) => c.onlyUserId)),
-            limit + 1,
-            limit + 1,
-          ],
-        );
-  const read = rows.slice(0, limit).map(offerEventPublicFromRow);
+  const rows = wanted.length === 0 ? [] : await readStretchesRows(deps.em, wanted, limit + 1);
+  const read = rows.slice(0, limit).map(offerEventPublic);
   const events = read.slice(0, countWithinBytes(read, MAX_BYTES_PER_READ));
   const more = rows.length > events.length;
   // Cut short, the answer covers the cursors before the cut, the cut one up to its last event, and none after.
@@ -200,8 +166,6 @@ export async function readMissedEvents(
   });
   return { events, more, cursors: covered };
 }
-
-const intArray = (values: number[]) => `{${values.join(',')}}`;
 
 /** A cleaning's offers as the actor may see them, with the log position they correspond to. */
 export type CleaningSnapshot = {
@@ -223,60 +187,19 @@ export async function readCleaningSnapshot(
   return deps.em.transactional(
     async (tx) => {
       const { access, seq } = await readLogHead(tx, actor, cleaningId);
-      const cleaning = await tx.findOneOrFail(Cleaning, cleaningId);
+      const cleaning = await findCleaningOrFail(tx, cleaningId);
       const offers = await readOffersWithOfferers(
         tx,
         cleaningId,
         access.role === 'offerer' ? access.userId : undefined,
       );
       return {
-        cleaning: cleaningPublic(cleaning, await readStanding(tx, cleaningId)),
-        offers,
+        cleaning: cleaningPublic(cleaning, standingOf(cleaning)),
+        offers: offers.map((r) => offerPublic(r, { user: offerer(r) })),
         seq,
         access,
       };
     },
     { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
   );
-}
-
-type OfferWithOffererRow = OfferRow &
-  ReputationColumns & {
-    username: string;
-    has_profile: boolean;
-    full_name: string | null;
-    bio: string | null;
-    image: string | null;
-  };
-
-/**
- * A cleaning's offers (all, or one user's), newest first, each with its offerer's public data: one query,
- * mapped straight to the wire shape (first loads are read far more often than anything else).
- */
-export async function readOffersWithOfferers(
-  em: Em,
-  cleaningId: number,
-  onlyUserId?: number,
-): Promise<OfferPublic[]> {
-  const rows = await em.execute<OfferWithOffererRow[]>(
-    `select o.cleaning_id, o.user_id, o.status, o.created_at, o.updated_at, u.username,
-            p.user_id is not null as has_profile, p.full_name, p.bio, p.image, reputation.*
-       from offers o
-       join users u on u.id = o.user_id
-       left join profiles p on p.user_id = o.user_id
-       ${reputationJoin('o.user_id')}
-      where o.cleaning_id = ? ${onlyUserId === undefined ? '' : 'and o.user_id = ?'}
-      order by o.created_at desc, o.user_id desc`,
-    onlyUserId === undefined ? [cleaningId] : [cleaningId, onlyUserId],
-  );
-  return rows.map((r) => ({
-    ...offerPublicFromRow(r),
-    user: {
-      ...userSummary(
-        { id: r.user_id, username: r.username },
-        r.has_profile ? { fullName: r.full_name, bio: r.bio, image: r.image } : null,
-      ),
-      ...reputationOf(r),
-    },
-  }));
 }

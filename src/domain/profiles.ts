@@ -1,10 +1,12 @@
 import type { ProfilePublic, ProfileUpdateInput, ProfileWithReputation } from '../contract/schemas.ts';
-import { Profile, type User } from '../db/entities/index.ts';
+import type { Profile, User } from '../db/entities/index.ts';
+import type { Em } from '../db/orm.ts';
+import { readReputation } from '../db/queries/evaluations.ts';
+import { findProfileOf } from '../db/queries/users.ts';
+import { findUserByUsername } from './accounts.ts';
 import type { Deps } from './context.ts';
 import { domainError } from './errors.ts';
-import { findUserByUsername } from './accounts.ts';
-import { profilePublic } from './public-views.ts';
-import { readReputation } from './reputation.ts';
+import { profilePublic, reputation } from './public-views.ts';
 
 /** P1: anyone signed in may read a profile, with its user's track record; the email is shown only to its owner. */
 export async function getProfileByUsername(
@@ -13,25 +15,24 @@ export async function getProfileByUsername(
   username: string,
 ): Promise<ProfileWithReputation> {
   const user = await findUserByUsername(deps.em, username);
-  const profile = user && (await deps.em.findOne(Profile, { userId: user.id }));
+  const profile = user && (await findProfileOf(deps.em, user.id));
   if (!user || !profile) throw domainError('PROFILE_NOT_FOUND');
   const isSelf = user.id === actor.id;
   return {
     ...profilePublic(profile, { username: user.username, email: isSelf ? user.email : null }),
-    ...(await readReputation(deps.em, user.id)),
+    ...reputation(await readReputation(deps.em, user.id)),
   };
+}
+
+async function findOwnProfileOrFail(em: Em, actor: User): Promise<Profile> {
+  const profile = await findProfileOf(em, actor.id);
+  if (!profile) throw domainError('PROFILE_NOT_FOUND');
+  return profile;
 }
 
 /** GET /api/profiles/me/: the caller's own profile (the original read "me" as a username and failed). */
 export async function getOwnProfile(deps: Deps, actor: User): Promise<ProfilePublic> {
-  const profile = await deps.em.findOneOrFail(
-    Profile,
-    { userId: actor.id },
-    {
-      failHandler: () => domainError('PROFILE_NOT_FOUND'),
-    },
-  );
-  return profilePublic(profile, actor);
+  return profilePublic(await findOwnProfileOrFail(deps.em, actor), actor);
 }
 
 /** P2: updates only the fields sent; the response leaves `username`/`email` null, as the original did. */
@@ -41,13 +42,7 @@ export async function updateOwnProfile(
   input: ProfileUpdateInput,
 ): Promise<ProfilePublic> {
   const profile = await deps.em.transactional(async (tx) => {
-    const profile = await tx.findOneOrFail(
-      Profile,
-      { userId: actor.id },
-      {
-        failHandler: () => domainError('PROFILE_NOT_FOUND'),
-      },
-    );
+    const profile = await findOwnProfileOrFail(tx, actor);
     if (input.full_name !== undefined) profile.fullName = input.full_name;
     if (input.phone_number !== undefined) profile.phoneNumber = input.phone_number;
     if (input.bio !== undefined) profile.bio = input.bio;

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { OfferEventPublic, OfferEventType, OfferPublic } from '../contract/schemas.ts';
+import type { OfferEventType } from '../contract/schemas.ts';
+import type { OfferEventRow } from '../db/queries/event-log.ts';
+import { insertEvents } from '../db/queries/event-log.ts';
 import type { Em } from '../db/orm.ts';
 import { EVENT_CHANNEL, encodeNotice, encodeOffers } from './channel.ts';
 import type { LoggedNotice, Notice } from './notices.ts';
+import { noticeRecord, type OfferRecord } from './stored-events.ts';
 
-/** One offer's change, about to become a log row. */
-export type OfferChange = { type: OfferEventType; userId: number; offer: OfferPublic | null };
+/** One offer's change, about to become a log row: its offer's record after the change (`null`: it went away). */
+export type OfferChange = { type: OfferEventType; userId: number; offer: Omit<OfferRecord, 'v'> | null };
 
 /**
  * A copy of `notice` whose texts hold no lone surrogate: jsonb refuses the `\udXXX` escape JSON.stringify writes
@@ -33,61 +36,42 @@ export type Appended = {
  * written again by its unit of work).
  *
  * This is every command's hot path, so it is one statement (rows, last_seq and NOTIFY together), and the
- * events are serialised once, for both the rows and the announcement.
+ * events are serialised once, for both the rows and the announcement. Rows hold each event's own data
+ * (see `stored-events.ts`), never its wire shape.
  */
-export async function appendEvents(tx: Em, appended: Appended): Promise<OfferEventPublic[]> {
+export async function appendEvents(tx: Em, appended: Appended): Promise<void> {
   const at = new Date().toISOString();
-  const parts: string[] = [];
-  const params: unknown[] = [];
   const announcements: string[] = [];
 
   const offers = appended.offers;
-  let events: OfferEventPublic[] = [];
+  let offerRows: { json: string; cleaningId: number; lastSeq: number } | undefined;
   if (offers && offers.changes.length > 0) {
     let seq = offers.cleaning.lastSeq;
-    events = offers.changes.map((c) => ({
+    const rows: OfferEventRow[] = offers.changes.map((c) => ({
       cleaning_id: offers.cleaning.id,
       seq: ++seq,
       type: c.type,
       user_id: c.userId,
-      offer: c.offer,
+      offer: c.offer && ({ v: 1, ...c.offer } satisfies OfferRecord),
       at,
     }));
-    const json = JSON.stringify(events);
-    parts.push(
-      `offers_appended as (
-         insert into offer_events (cleaning_id, seq, type, user_id, offer, at)
-         select e.cleaning_id, e.seq, e.type, e.user_id, e.offer, e.at
-           from jsonb_to_recordset(?::jsonb)
-             as e(cleaning_id integer, seq bigint, type text, user_id integer, offer jsonb, at timestamptz)
-       )`,
-      `advanced as (update cleanings set last_seq = ? where id = ?)`,
-    );
-    params.push(json, seq, offers.cleaning.id);
-    announcements.push(encodeOffers(offers.cleaning.id, events, json));
+    const json = JSON.stringify(rows);
+    offerRows = { json, cleaningId: offers.cleaning.id, lastSeq: seq };
+    announcements.push(encodeOffers(offers.cleaning.id, rows as { seq: number; user_id: number }[], json));
   }
 
   const notices: LoggedNotice[] = (appended.notices ?? []).map((notice) => ({
     id: randomUUID(),
     notice: wellFormed(notice),
   }));
-  if (notices.length > 0) {
-    parts.push(
-      `notices_appended as (
-         insert into notices (id, type, data, at)
-         select n.id, n.type, n.data, n.at
-           from jsonb_to_recordset(?::jsonb) as n(id uuid, type text, data jsonb, at timestamptz)
-       )`,
-    );
-    params.push(JSON.stringify(notices.map(({ id, notice: { type, ...data } }) => ({ id, type, data, at }))));
-    announcements.push(...notices.map(encodeNotice));
-  }
+  const noticesJson =
+    notices.length === 0
+      ? undefined
+      : JSON.stringify(
+          notices.map(({ id, notice }) => ({ id, type: notice.type, data: noticeRecord(notice), at })),
+        );
+  announcements.push(...notices.map(encodeNotice));
 
-  if (announcements.length === 0) return events;
-  for (const payload of announcements) params.push(EVENT_CHANNEL, payload);
-  await tx.execute(
-    `with ${parts.join(', ')} select ${announcements.map(() => 'pg_notify(?, ?)').join(', ')}`,
-    params,
-  );
-  return events;
+  if (announcements.length === 0) return;
+  await insertEvents(tx, { offers: offerRows, noticesJson, channel: EVENT_CHANNEL, announcements });
 }

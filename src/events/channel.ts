@@ -1,6 +1,9 @@
 // The one place that knows what a node hears on the event channel: every other module sees `Announcement`.
 import type { OfferEventPublic } from '../contract/schemas.ts';
+import type { OfferEventRow } from '../db/queries/event-log.ts';
+import { offerEventPublic } from '../domain/public-views.ts';
 import { noticeCleaningId, type LoggedNotice } from './notices.ts';
+import { noticeOf, noticeRecord, type NoticeRecord } from './stored-events.ts';
 
 /** The PostgreSQL NOTIFY channel on which every committed append is announced to every node. */
 export const EVENT_CHANNEL = 'phresh_events';
@@ -11,6 +14,7 @@ const MAX_INLINE_PAYLOAD = 7000;
 /**
  * What a node hears: offer events (inline, or a seq range to read back) or a notice (inline, or its id).
  * `cleaningId` (or `userId`) comes first in the payload, so that interest can be decided before decoding it all.
+ * Inline events and notices travel as the log stores them (their rows' records), and are read like rows.
  */
 export type Announcement =
   | { kind: 'offers'; cleaningId: number; events: OfferEventPublic[] }
@@ -34,11 +38,18 @@ export type OffersHeader = {
 // still one JSON object whose `e` or `f`/`t` mean what they always did: a node of the previous release reads it.
 const OFFERS_HEADER = /^\{"c":(\d+),"f":(\d+),"t":(\d+)(?:,"u":\[([\d,]*)\])?/;
 
-/** `eventsJson`, when given, is `JSON.stringify(events)` already made by the caller (events are serialised once). */
-export function encodeOffers(cleaningId: number, events: OfferEventPublic[], eventsJson?: string): string {
-  const users = [...new Set(events.map((e) => e.user_id))].join(',');
-  const start = `{"c":${cleaningId},"f":${events[0]!.seq},"t":${events.at(-1)!.seq}`;
-  const inline = `${start},"u":[${users}],"e":${eventsJson ?? JSON.stringify(events)}}`;
+/**
+ * `rows` are the log rows just appended, and `rowsJson` their `JSON.stringify`, already made for the insert
+ * (events are serialised once): inline, they travel as the log stores them.
+ */
+export function encodeOffers(
+  cleaningId: number,
+  rows: { seq: number; user_id: number }[],
+  rowsJson = JSON.stringify(rows),
+): string {
+  const users = [...new Set(rows.map((e) => e.user_id))].join(',');
+  const start = `{"c":${cleaningId},"f":${rows[0]!.seq},"t":${rows.at(-1)!.seq}`;
+  const inline = `${start},"u":[${users}],"e":${rowsJson}}`;
   if (Buffer.byteLength(inline) <= MAX_INLINE_PAYLOAD) return inline;
   const byPosition = `${start},"u":[${users}]}`;
   return byPosition.length <= MAX_INLINE_PAYLOAD ? byPosition : `${start}}`;
@@ -56,9 +67,13 @@ export function readOffersHeader(payload: string): OffersHeader | undefined {
   };
 }
 
+/** A notice as it travels inline: its row's id, type and stored data. */
+type NoticeOnTheWire = { id: string; type: string; data: NoticeRecord };
+
 export function encodeNotice(logged: LoggedNotice): string {
   const c = noticeCleaningId(logged.notice);
-  const inline = JSON.stringify({ c, n: logged });
+  const n: NoticeOnTheWire = { id: logged.id, type: logged.notice.type, data: noticeRecord(logged.notice) };
+  const inline = JSON.stringify({ c, n });
   if (Buffer.byteLength(inline) <= MAX_INLINE_PAYLOAD) return inline;
   return JSON.stringify({ c, i: logged.id });
 }
@@ -74,10 +89,14 @@ export function decodeAnnouncement(payload: string): Announcement | undefined {
       i?: unknown;
     };
     const cleaningId = typeof raw.c === 'number' ? raw.c : undefined;
-    if (raw.n !== undefined) return { kind: 'notice', cleaningId, logged: raw.n as LoggedNotice };
+    if (raw.n !== undefined) {
+      const n = raw.n as NoticeOnTheWire;
+      return { kind: 'notice', cleaningId, logged: { id: n.id, notice: noticeOf(n.type, n.data) } };
+    }
     if (typeof raw.i === 'string') return { kind: 'notice', cleaningId, id: raw.i };
     if (cleaningId === undefined) return undefined;
-    if (Array.isArray(raw.e)) return { kind: 'offers', cleaningId, events: raw.e as OfferEventPublic[] };
+    if (Array.isArray(raw.e))
+      return { kind: 'offers', cleaningId, events: (raw.e as OfferEventRow[]).map(offerEventPublic) };
     if (typeof raw.f === 'number' && typeof raw.t === 'number')
       return { kind: 'offers', cleaningId, fromSeq: raw.f, toSeq: raw.t };
   } catch {

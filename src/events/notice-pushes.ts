@@ -1,5 +1,6 @@
 import { FEED_ROOM, roomForCleaning, roomForUser } from '../realtime/rooms.ts';
 import type { IoServer } from '../realtime/socket-types.ts';
+import { cleaningPublic } from '../domain/public-views.ts';
 import type { Notice } from './notices.ts';
 
 /**
@@ -13,7 +14,7 @@ export function pushNotice(io: IoServer, notice: Notice): void {
     case 'cleaning:assigned':
     case 'cleaning:reopened':
     case 'cleaning:completed':
-      io.local.to(FEED_ROOM).emit(notice.type, notice.cleaning);
+      io.local.to(FEED_ROOM).emit(notice.type, cleaningPublic(notice.cleaning, notice.standing));
       return;
     case 'cleaning:deleted':
       io.local

@@ -1,4 +1,4 @@
-import type { CleaningPublic } from '../contract/schemas.ts';
+import type { CleaningColumns, CleaningStanding } from '../db/queries/cleanings.ts';
 
 /**
  * A change that is not an offer's but must still reach sockets: the job board's, and an account's closing.
@@ -12,7 +12,9 @@ export type Notice =
         | 'cleaning:assigned'
         | 'cleaning:reopened'
         | 'cleaning:completed';
-      cleaning: CleaningPublic;
+      /** The cleaning's columns and standing after the change; pushed through the one `CleaningPublic` mapper. */
+      cleaning: CleaningColumns;
+      standing: CleaningStanding;
     }
   | { type: 'cleaning:deleted'; cleaningId: number; ownerId: number; offererIds: number[] }
   | { type: 'session:closed'; userId: number };

@@ -23,38 +23,6 @@ const CleaningSchema = defineEntity({
 });
 
 /** A cleaning job posted by its owner. */
-export class Cleaning extends CleaningSchema.class {
-  isOwnedBy(userId: number): boolean {
-    return this.owner === userId;
-  }
-
-  /** Applies the fields that are set; touches `updatedAt` only if something really changed. */
-  applyEdit(edit: {
-    name?: string | undefined;
-    description?: string | null | undefined;
-    price?: number | undefined;
-    cleaningType?: CleaningType | undefined;
-  }): boolean {
-    let changed = false;
-    if (edit.name !== undefined && edit.name !== this.name) {
-      this.name = edit.name;
-      changed = true;
-    }
-    if (edit.description !== undefined && edit.description !== this.description) {
-      this.description = edit.description;
-      changed = true;
-    }
-    if (edit.price !== undefined && edit.price !== Number(this.price)) {
-      this.price = edit.price;
-      changed = true;
-    }
-    if (edit.cleaningType !== undefined && edit.cleaningType !== this.cleaningType) {
-      this.cleaningType = edit.cleaningType;
-      changed = true;
-    }
-    if (changed) this.updatedAt = new Date();
-    return changed;
-  }
-}
+export class Cleaning extends CleaningSchema.class {}
 CleaningSchema.setClass(Cleaning);
 export { CleaningSchema };

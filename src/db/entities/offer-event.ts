@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { OFFER_EVENT_TYPES, type OfferEventType, type OfferPublic } from '../../contract/schemas.ts';
+import { OFFER_EVENT_TYPES, type OfferEventType } from '../../contract/schemas.ts';
 
 const OfferEventSchema = defineEntity({
   name: 'OfferEvent',
@@ -9,7 +9,8 @@ const OfferEventSchema = defineEntity({
     seq: p.bigint('number').primary(),
     type: p.enum(() => [...OFFER_EVENT_TYPES]).$type<OfferEventType>(),
     userId: p.integer(),
-    offer: p.json<OfferPublic>().nullable(),
+    // The offer's own data when the event happened, in a versioned record (src/events/stored-events.ts).
+    offer: p.json<Record<string, unknown>>().nullable(),
     at: p.datetime(3).onCreate(() => new Date()),
   },
   primaryKeys: ['cleaningId', 'seq'],
