@@ -5,7 +5,7 @@ import { insertEvents } from '../db/queries/event-log.ts';
 import type { Em } from '../db/orm.ts';
 import { EVENT_CHANNEL, encodeNotice, encodeOffers } from './channel.ts';
 import type { LoggedNotice, Notice } from './notices.ts';
-import { noticeRecord, type OfferRecord } from './stored-events.ts';
+import { noticeRecord, offerRecord, type OfferRecord } from './stored-events.ts';
 
 /** One offer's change, about to become a log row: its offer's record after the change (`null`: it went away). */
 export type OfferChange = { type: OfferEventType; userId: number; offer: Omit<OfferRecord, 'v'> | null };
@@ -52,7 +52,7 @@ export async function appendEvents(tx: Em, appended: Appended): Promise<void> {
       seq: ++seq,
       type: c.type,
       user_id: c.userId,
-      offer: c.offer && ({ v: 1, ...c.offer } satisfies OfferRecord),
+      offer: c.offer && offerRecord(c.offer),
       at,
     }));
     const json = JSON.stringify(rows);

@@ -23,6 +23,9 @@ export type NoticeRecord = { v: 1 } & DistributiveOmit<Notice, 'type'>;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+// Timestamps are stored in ISO form, whichever way the driver returned them.
+const iso = (v: Date | string) => new Date(v).toISOString();
+
 const parsed = (stored: unknown): unknown => (typeof stored === 'string' ? JSON.parse(stored) : stored);
 
 /** An offer event's stored offer, of any version, as the current record. */
@@ -30,8 +33,7 @@ export function offerRecordOf(stored: unknown): OfferRecord {
   const record = parsed(stored) as Partial<OfferRecord> & { v?: number };
   if (record.v === 1) return record as OfferRecord;
   // Version 0: the wire offer of its day, whose fields then had the columns' names.
-  const { status, created_at, updated_at, evaluation } = record as OfferRecord;
-  return { v: 1, status, created_at, updated_at, ...(evaluation ? { evaluation } : {}) };
+  return offerRecord(record as OfferRecord);
 }
 
 /** A notice's stored data, of any version, with its type, as the current notice. */
@@ -46,8 +48,36 @@ export function noticeOf(type: string, stored: unknown): Notice {
   return { type, ...rest } as Notice;
 }
 
-/** A notice's data as the log stores it. */
+/** An offer's record as the log stores it: only the event's own fields, whatever else the caller's row holds. */
+export function offerRecord(offer: Omit<OfferRecord, 'v'>): OfferRecord {
+  const { status, created_at, updated_at, evaluation } = offer;
+  return {
+    v: 1,
+    status,
+    created_at: iso(created_at),
+    updated_at: iso(updated_at),
+    ...(evaluation
+      ? {
+          evaluation: {
+            ...evaluation,
+            created_at: iso(evaluation.created_at),
+            updated_at: iso(evaluation.updated_at),
+          },
+        }
+      : {}),
+  };
+}
+
+/** A notice's data as the log stores it: for a cleaning, its own columns only (not its log position). */
 export function noticeRecord(notice: Notice): NoticeRecord {
+  if ('cleaning' in notice) {
+    const { id, owner, name, description, cleaning_type, price, created_at, updated_at } = notice.cleaning;
+    const cleaning = {
+      ...{ id, owner, name, description, cleaning_type, price },
+      ...{ created_at: iso(created_at), updated_at: iso(updated_at) },
+    };
+    return { v: 1, cleaning, standing: notice.standing };
+  }
   const { type: _type, ...data } = notice;
   return { v: 1, ...data };
 }
