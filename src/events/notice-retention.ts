@@ -1,4 +1,5 @@
 import type { Em, Orm } from '../db/orm.ts';
+import { deleteNoticesOlderThan } from '../db/queries/event-log.ts';
 import type { Logger } from '../logger.ts';
 
 /** Rows deleted per statement, so that pruning a long backlog never holds one long transaction. */
@@ -24,14 +25,9 @@ export function startNoticePruning(options: { orm: Orm; logger: Logger; retentio
   const pruneOnce = async () => {
     let deleted = 0;
     for (;;) {
-      const rows = await (orm.em.fork() as Em).execute<{ id: string }[]>(
-        `delete from notices where id in (
-           select id from notices where at < now() - make_interval(secs => ?) limit ${PRUNE_BATCH}
-         ) returning id`,
-        [retentionSeconds],
-      );
-      deleted += rows.length;
-      if (rows.length < PRUNE_BATCH || stopped) break;
+      const count = await deleteNoticesOlderThan(orm.em.fork() as Em, retentionSeconds, PRUNE_BATCH);
+      deleted += count;
+      if (count < PRUNE_BATCH || stopped) break;
     }
     if (deleted > 0) logger.info({ deleted }, 'pruned old notices');
   };

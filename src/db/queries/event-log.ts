@@ -167,3 +167,18 @@ export function readNoticeRowsSince(
     [at, afterPosition, limit],
   );
 }
+
+/** Deletes up to `limit` notices older than `retentionSeconds`; answers how many went. */
+export async function deleteNoticesOlderThan(
+  em: Em,
+  retentionSeconds: number,
+  limit: number,
+): Promise<number> {
+  const rows = await em.execute<{ id: string }[]>(
+    `delete from notices where id in (
+       select id from notices where at < now() - make_interval(secs => ?) limit ?
+     ) returning id`,
+    [retentionSeconds, limit],
+  );
+  return rows.length;
+}
