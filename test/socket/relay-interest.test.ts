@@ -107,19 +107,19 @@ async function bigAccept(owner: TestUser, offerers: TestUser[]): Promise<Cleanin
 describe.runIf(pgAdminUrl)('the offer log relay on a node with no socket that needs an announcement', () => {
   it('passes over a big accept without reading it back, and reads it back for an offerer connected here', async () => {
     const owner = await makeUser(server.url);
-    const offerers = await makeUsers(server.url, 30);
+    const offerers = await makeUsers(server.url, 45);
 
     const unwatched = await bigAccept(owner, offerers);
-    await until(async () => announced(unwatched.id).length === 31, 20_000, 'the announcements');
+    await until(async () => announced(unwatched.id).length === 46, 20_000, 'the announcements');
     const accept = announced(unwatched.id).at(-1)!;
     expect(accept.inline).toBe(false);
-    expect(accept.header.userIds).toHaveLength(30);
-    await until(async () => outcomes.skipped >= 31, 10_000, 'every announcement passed over');
+    expect(accept.header.userIds).toHaveLength(45);
+    await until(async () => outcomes.skipped >= 46, 10_000, 'every announcement passed over');
     expect(rangeReads).toEqual([]);
     expect(outcomes.processed).toBe(0);
 
     // One rejected offerer connected to this node: the same kind of accept is read back, once, and pushed.
-    const rejected = offerers[29]!;
+    const rejected = offerers[44]!;
     const pushes = new Recorder<OfferEventPublic>(await connectAs(rejected.id), 'offer:event');
     const watched = await bigAccept(owner, offerers);
     const events = await pushes.waitFor(2);
@@ -127,8 +127,8 @@ describe.runIf(pgAdminUrl)('the offer log relay on a node with no socket that ne
       [watched.id, rejected.id, 'created'],
       [watched.id, rejected.id, 'rejected'],
     ]);
-    expect(events[1]!.seq).toBeGreaterThan(30);
-    expect(rangeReads).toEqual([{ cleaningId: watched.id, fromSeq: 31, toSeq: 60 }]);
+    expect(events[1]!.seq).toBeGreaterThan(45);
+    expect(rangeReads).toEqual([{ cleaningId: watched.id, fromSeq: 46, toSeq: 90 }]);
   });
 
   it('counts an announcement passed over as pushed, so no gap is read back when a socket needs the next', async () => {
