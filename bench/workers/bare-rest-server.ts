@@ -3,13 +3,15 @@
 // verification (jsonwebtoken, same options), the same user lookup, the same SQL statements as our server sends
 // (read from PostgreSQL's statement log), and JSON.stringify of the same shape. Written by hand, so that it moves
 // only when an endpoint's work does (it borrows only the account key, the same pure function our lookups use).
+import { createSecretKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { accountKey } from '../../src/domain/account-keys.ts';
 
-const secret = process.env.SECRET_KEY ?? '';
+// A key object made once, as our token service makes it.
+const secret = createSecretKey(Buffer.from(process.env.SECRET_KEY ?? ''));
 const pool = new pg.Pool({
   connectionString: process.env.DATABASE_URL,
   max: Number(process.env.DATABASE_POOL_MAX ?? 10),

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { domainError } from './errors.ts';
 
@@ -13,7 +14,10 @@ export type TokenService = {
   verify(token: string): TokenClaims;
 };
 
-export function createTokenService(secret: string, expireMinutes: number): TokenService {
+export function createTokenService(secretText: string, expireMinutes: number): TokenService {
+  // Made once: given the text, jsonwebtoken first tries it as a PEM public key (a throw caught on every
+  // call) and then builds a new key from it, on every signature and every verification.
+  const secret = createSecretKey(Buffer.from(secretText));
   return {
     issue(user) {
       return jwt.sign({ username: user.username }, secret, {
