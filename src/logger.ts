@@ -1,22 +1,26 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 
-/** Keys whose values never reach the log, wherever they appear in a logged object. */
-const REDACTED = [
-  'password',
-  'token',
-  'access_token',
-  'authorization',
-  'secretKey',
-  '*.password',
-  '*.token',
-  '*.access_token',
-  '*.authorization',
-  '*.secretKey',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'auth.token',
-];
+/** Keys whose values never reach the log, at the top of a logged object or one level down. */
+const SECRET_KEYS = ['password', 'token', 'access_token', 'authorization', 'secretKey'];
+/**
+ * Exact paths for pino's redaction. The one-level-down case is `withoutSecrets`: pino's wildcard paths
+ * (`*.password`) cost about three times a whole access-log line.
+ */
+const REDACTED = [...SECRET_KEYS, 'req.headers.authorization', 'req.headers.cookie', 'auth.token'];
+const CENSOR = '[redacted]';
+
+/** An object with its secret-named properties censored (a copy, only if it has any); anything else as it is. */
+function withoutSecrets(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of SECRET_KEYS) {
+    if ((value as Record<string, unknown>)[key] === undefined) continue;
+    copy ??= { ...value };
+    copy[key] = CENSOR;
+  }
+  return copy ?? value;
+}
 
 /** Error properties in which PostgreSQL (through MikroORM) quotes row values and query parameters. */
 const ROW_DATA_KEYS = new Set(['detail', 'where', 'params', 'parameters', 'bindings']);
@@ -47,7 +51,7 @@ function withoutRowData(value: unknown, depth = 0): unknown {
  * those may hold password hashes, emails or anything else a user sent.
  */
 function serializeError(err: unknown): unknown {
-  return withoutRowData(err instanceof Error ? pino.stdSerializers.err(err) : err);
+  return withoutSecrets(withoutRowData(err instanceof Error ? pino.stdSerializers.err(err) : err));
 }
 
 /** `json`: one JSON object per line, for log shippers; `pretty`: short coloured lines, for a person. */
@@ -75,12 +79,16 @@ export function createLogger(
     {
       level,
       base: { pid: process.pid },
-      redact: { paths: REDACTED, censor: '[redacted]' },
+      redact: { paths: REDACTED, censor: CENSOR },
       serializers: { err: serializeError },
       formatters: {
+        // `err` is left to its serializer, which censors its copy.
         log: (entry) =>
           Object.fromEntries(
-            Object.entries(entry).map(([k, v]) => [k, typeof v === 'string' ? masked(v) : v]),
+            Object.entries(entry).map(([k, v]) => [
+              k,
+              typeof v === 'string' ? masked(v) : k === 'err' ? v : withoutSecrets(v),
+            ]),
           ),
       },
       timestamp: pino.stdTimeFunctions.isoTime,
