@@ -17,6 +17,7 @@ import { registerCleaningRoutes } from './http/routes/cleanings.ts';
 import { registerEvaluationRoutes } from './http/routes/evaluations.ts';
 import { registerOfferRoutes } from './http/routes/offers.ts';
 import { registerProfileRoutes } from './http/routes/profiles.ts';
+import { registerPushRoutes } from './http/routes/push.ts';
 import { registerUserRoutes } from './http/routes/users.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type PoolUsage } from './metrics.ts';
@@ -25,6 +26,7 @@ import { buildAsyncApiDocument } from './realtime/asyncapi.ts';
 import { startNoticePruning } from './events/notice-retention.ts';
 import { createRealtime, type Realtime } from './realtime/realtime.ts';
 import { connectRedis, type RedisClients } from './realtime/redis.ts';
+import { createPushDispatcher, type PushDispatcher } from './push/push-dispatcher.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -85,6 +87,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const authUsers = createAuthUserCache(config.authUserCacheMs);
   const depsFor = (em: Em): Deps => ({ em, tokens, authUsers });
 
+  const { vapid } = config.push;
+  const pushDispatcher: PushDispatcher | undefined = vapid
+    ? createPushDispatcher({ orm, config: { ...config.push, vapid }, logger })
+    : undefined;
   const realtime = createRealtime({
     httpServer,
     config,
@@ -95,6 +101,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     depsFor,
     metrics,
     onSessionClosed: (userId) => authUsers.evict(userId),
+    onPushQueued: pushDispatcher?.wake,
   });
   metrics.watch({
     openSockets: () => realtime.io.of('/').sockets.size,
@@ -118,6 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     retentionSeconds: config.noticeRetentionSeconds,
   });
+  pushDispatcher?.start();
 
   const routes: RouteTable = [];
   const loginLimits = {
@@ -150,6 +158,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerCleaningRoutes(routes);
   registerOfferRoutes(routes);
   registerEvaluationRoutes(routes);
+  registerPushRoutes(routes, {
+    policy: { publicKey: vapid?.publicKey, serviceOrigins: config.push.serviceOrigins },
+  });
 
   let stopping = false;
   const httpApp = createHttpApp({
@@ -166,7 +177,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     health: {
       live: () => !stopping,
       ready: async () => {
-        const checks: Record<string, 'ok' | 'down'> = {};
+        const checks: Record<string, 'ok' | 'down' | 'off'> = {};
         try {
           await (orm.em.fork() as Em).execute('select 1');
           checks.database = 'ok';
@@ -174,6 +185,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           checks.database = 'down';
         }
         if (redis) checks.redis = redis.command.status === 'ready' ? 'ok' : 'down';
+        checks.push = vapid ? 'ok' : 'off';
         return checks;
       },
     },
@@ -215,6 +227,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const forced = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs).unref();
       await httpClosed;
       clearTimeout(forced);
+      await pushDispatcher?.stop(config.shutdownGraceMs);
       await realtime.close();
       await noticePruning.stop();
       await metrics.close();

@@ -3,7 +3,13 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import webpush from 'web-push';
 import { z } from 'zod';
+import {
+  DEFAULT_PUSH_SERVICE_ORIGINS,
+  parsePushServiceOrigin,
+  type PushServiceOrigin,
+} from './push/service-origins.ts';
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
 
@@ -52,6 +58,28 @@ const clusterNodeSchema = z
     return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
   })
   .refine(({ port }) => port >= 1 && port <= 65535, 'each port must be 1 to 65535');
+
+/** A comma-separated allow-list of push-service origins; each entry is checked, every bad one reported. */
+const pushOriginsSchema = z.string().transform((list, ctx): PushServiceOrigin[] => {
+  const parsed = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map(parsePushServiceOrigin);
+  const bad = parsed.filter((p): p is string => typeof p === 'string');
+  if (bad.length > 0 || parsed.length === 0) {
+    ctx.addIssue({ code: 'custom', message: bad.length > 0 ? bad.join('; ') : 'at least one origin' });
+    return z.NEVER;
+  }
+  return parsed as PushServiceOrigin[];
+});
+
+/** A VAPID key in base64url of exactly `bytes` bytes (a P-256 public point, or a private scalar). */
+const vapidKeySchema = (bytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url without padding')
+    .refine((key) => Buffer.from(key, 'base64url').length === bytes, `must be ${bytes} bytes, base64url`);
 
 const envSchema = z.object({
   PORT: portSchema.default(3000),
@@ -121,6 +149,20 @@ const envSchema = z.object({
   NODE_ID: z.string().min(1).optional(),
   METRICS_PORT: portSchema.optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  VAPID_PUBLIC_KEY: vapidKeySchema(65).optional(),
+  VAPID_PRIVATE_KEY: vapidKeySchema(32).optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL')
+    .optional(),
+  PUSH_SERVICE_ORIGINS: pushOriginsSchema.default(pushOriginsSchema.parse(DEFAULT_PUSH_SERVICE_ORIGINS)),
+  PUSH_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(28 * 24 * 3600)
+    .default(24 * 3600),
+  PUSH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(64),
 });
 
 /** The name of every environment variable the server reads (`.env.example` lists each with its default). */
@@ -193,6 +235,21 @@ export type Config = Readonly<{
    */
   metricsPort: number | undefined;
   metricsHost: string;
+  push: PushConfig;
+}>;
+
+/** The VAPID identity the server signs its pushes with (RFC 8292). */
+export type VapidKeys = Readonly<{ publicKey: string; privateKey: string; subject: string }>;
+
+/** Web Push: off (`vapid` undefined) when a PostgreSQL deployment was given no VAPID keys. */
+export type PushConfig = Readonly<{
+  vapid: VapidKeys | undefined;
+  /** The only origins a subscription's endpoint may be on. */
+  serviceOrigins: readonly PushServiceOrigin[];
+  /** How long a push service keeps an undelivered notification, and how long we retry one. */
+  ttlSeconds: number;
+  /** Most pushes one node has open at once. */
+  maxInFlight: number;
 }>;
 
 /** A configuration problem, worded for one line on stderr. */
@@ -208,6 +265,40 @@ function embeddedSecret(dataDir: string): string {
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   return secret;
+}
+
+/** The subject of an embedded node's pushes when `VAPID_SUBJECT` is not set. */
+export const EMBEDDED_VAPID_SUBJECT = 'mailto:push@localhost';
+
+function embeddedVapidKeys(dataDir: string): { publicKey: string; privateKey: string } {
+  // Like the secret key: made once, kept with the data, so that browsers' subscriptions stay valid.
+  const file = join(dataDir, 'vapid-keys.json');
+  if (existsSync(file))
+    return JSON.parse(readFileSync(file, 'utf8')) as { publicKey: string; privateKey: string };
+  mkdirSync(dataDir, { recursive: true });
+  const keys = webpush.generateVAPIDKeys();
+  writeFileSync(file, JSON.stringify(keys) + '\n', { mode: 0o600, flag: 'wx' });
+  return keys;
+}
+
+function pushConfig(e: z.infer<typeof envSchema>, dataDir: string): PushConfig {
+  const given = [e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY].filter(Boolean).length;
+  if (given === 1)
+    throw new ConfigError('invalid configuration: VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both or neither');
+  let vapid: VapidKeys | undefined;
+  if (given === 2) {
+    if (!e.VAPID_SUBJECT)
+      throw new ConfigError('invalid configuration: VAPID_SUBJECT: required with the VAPID keys');
+    vapid = { publicKey: e.VAPID_PUBLIC_KEY!, privateKey: e.VAPID_PRIVATE_KEY!, subject: e.VAPID_SUBJECT };
+  } else if (!e.DATABASE_URL) {
+    vapid = { ...embeddedVapidKeys(dataDir), subject: e.VAPID_SUBJECT ?? EMBEDDED_VAPID_SUBJECT };
+  }
+  return Object.freeze({
+    vapid: vapid && Object.freeze(vapid),
+    serviceOrigins: Object.freeze([...e.PUSH_SERVICE_ORIGINS]),
+    ttlSeconds: e.PUSH_TTL_SECONDS,
+    maxInFlight: e.PUSH_MAX_IN_FLIGHT,
+  });
 }
 
 /**
@@ -282,5 +373,6 @@ export function loadConfig(
     nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
+    push: pushConfig(e, dataDir),
   });
 }

@@ -102,6 +102,18 @@ export const ERROR_CODES = {
     status: 503,
     detail: 'The service is temporarily unavailable. Please try again shortly.',
   },
+  /** Web Push is off on this server (a PostgreSQL deployment without VAPID keys). */
+  PUSH_DISABLED: {
+    status: 503,
+    detail: 'Push notifications are off on this server: it has no VAPID keys.',
+  },
+  /** The caller already holds the most push subscriptions a user may (one per browser or device). */
+  PUSH_SUBSCRIPTION_LIMIT: {
+    status: 400,
+    detail: 'A user may hold at most 10 push subscriptions. Unsubscribe another browser first.',
+  },
+  /** The caller holds no push subscription with that endpoint (another user's counts as none). */
+  PUSH_SUBSCRIPTION_NOT_FOUND: { status: 404, detail: 'No push subscription found with that endpoint.' },
   /** Something unexpected; details are in the server log, never in the answer. */
   INTERNAL: { status: 500, detail: 'Internal Server Error' },
 } as const satisfies Record<string, { status: number; detail: string }>;

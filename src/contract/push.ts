@@ -26,15 +26,23 @@ export function base64urlByteLength(value: string): number {
   return Math.floor((bare.length * 3) / 4);
 }
 
-const keyOfLength = (bytes: number, what: string) =>
+const keyOfLength = (bytes: number, what: string, field: string) =>
   z
     .string()
-    .refine((value) => base64urlByteLength(value) === bytes, `must be ${what}: ${bytes} bytes, base64url`);
+    .refine(
+      (value) => base64urlByteLength(value) === bytes,
+      `${field} must be ${what}: ${bytes} bytes, base64url`,
+    );
+
+/** The first byte of an uncompressed point (SEC 1); a browser's p256dh always starts with it. */
+const UNCOMPRESSED_POINT = 0x04;
+const firstByte = (value: string) =>
+  atob(value.slice(0, 4).replace(/-/g, '+').replace(/_/g, '/')).charCodeAt(0);
 
 export const pushEndpointRule = z
   .string()
   .max(MAX_ENDPOINT_LENGTH)
-  .refine((value) => URL.canParse(value), 'must be an absolute URL')
+  .refine((value) => URL.canParse(value), 'endpoint must be an absolute https URL')
   .register(apiDocs, { examples: ['https://fcm.googleapis.com/fcm/send/dG9rZW4'] });
 
 export const pushSubscriptionSchema = z
@@ -42,8 +50,11 @@ export const pushSubscriptionSchema = z
     endpoint: pushEndpointRule,
     expirationTime: z.number().nullable().optional(),
     keys: z.object({
-      p256dh: keyOfLength(P256DH_BYTES, 'an uncompressed P-256 public key'),
-      auth: keyOfLength(AUTH_SECRET_BYTES, 'the authentication secret'),
+      p256dh: keyOfLength(P256DH_BYTES, 'an uncompressed P-256 public key', 'p256dh').refine(
+        (value) => base64urlByteLength(value) !== P256DH_BYTES || firstByte(value) === UNCOMPRESSED_POINT,
+        'p256dh must be an uncompressed P-256 point (its first byte 0x04)',
+      ),
+      auth: keyOfLength(AUTH_SECRET_BYTES, 'the authentication secret', 'auth'),
     }),
   })
   .register(apiDocs, {

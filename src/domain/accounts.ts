@@ -10,6 +10,7 @@ import {
   insertUserWithProfile,
 } from '../db/queries/users.ts';
 import { appendEvents } from '../events/append.ts';
+import { deletePushSubscriptionsOf } from './push-subscriptions.ts';
 import type { Deps } from './context.ts';
 import { domainError } from './errors.ts';
 import { accountKey } from './account-keys.ts';
@@ -121,6 +122,7 @@ export async function deactivateUser(deps: Deps, actor: User, username: string):
     const target = await findUserByUsername(tx, username);
     if (!target) throw domainError('USER_NOT_FOUND');
     target.isActive = false;
+    await deletePushSubscriptionsOf(tx, target.id);
     await appendEvents(tx, { notices: [{ type: 'session:closed', userId: target.id }] });
     return target;
   });

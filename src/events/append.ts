@@ -3,7 +3,8 @@ import type { OfferEventType } from '../contract/schemas.ts';
 import type { OfferEventRow } from '../db/queries/event-log.ts';
 import { insertEvents } from '../db/queries/event-log.ts';
 import type { Em } from '../db/orm.ts';
-import { EVENT_CHANNEL, encodeNotice, encodeOffers } from './channel.ts';
+import { OFFERER_NOTIFIED_TYPES, OWNER_NOTIFIED_TYPES } from '../push/recipients.ts';
+import { EVENT_CHANNEL, PUSH_QUEUED, encodeNotice, encodeOffers } from './channel.ts';
 import type { LoggedNotice, Notice } from './notices.ts';
 import { noticeRecord, offerRecord, type OfferRecord } from './stored-events.ts';
 
@@ -35,9 +36,12 @@ export type Appended = {
  * commit order. The cleaning's position is not advanced in memory (an entity passed in would otherwise be
  * written again by its unit of work).
  *
- * This is every command's hot path, so it is one statement (rows, last_seq and NOTIFY together), and the
- * events are serialised once, for both the rows and the announcement. Rows hold each event's own data
- * (see `stored-events.ts`), never its wire shape.
+ * Each offer event also queues its Web Push notifications in the push outbox, one row per subscription of the
+ * user it is for; when any was queued, the dispatchers are woken with a `PUSH_QUEUED` announcement.
+ *
+ * This is every command's hot path, so it is one statement (rows, last_seq, outbox and NOTIFY together), and
+ * the events are serialised once, for the rows, the outbox and the announcement. Rows hold each event's own
+ * data (see `stored-events.ts`), never its wire shape.
  */
 export async function appendEvents(tx: Em, appended: Appended): Promise<void> {
   const at = new Date().toISOString();
@@ -73,5 +77,11 @@ export async function appendEvents(tx: Em, appended: Appended): Promise<void> {
   announcements.push(...notices.map(encodeNotice));
 
   if (announcements.length === 0) return;
-  await insertEvents(tx, { offers: offerRows, noticesJson, channel: EVENT_CHANNEL, announcements });
+  await insertEvents(tx, {
+    offers: offerRows,
+    noticesJson,
+    channel: EVENT_CHANNEL,
+    announcements,
+    push: { ownerTypes: OWNER_NOTIFIED_TYPES, offererTypes: OFFERER_NOTIFIED_TYPES, wake: PUSH_QUEUED },
+  });
 }

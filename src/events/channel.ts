@@ -8,6 +8,12 @@ import { noticeOf, noticeRecord, type NoticeRecord } from './stored-events.ts';
 /** The PostgreSQL NOTIFY channel on which every committed append is announced to every node. */
 export const EVENT_CHANNEL = 'phresh_events';
 
+/**
+ * Announces that a commit queued Web Push notifications, so that every node's dispatcher claims them now.
+ * It names no cleaning: the relay passes it to the dispatcher and nowhere else.
+ */
+export const PUSH_QUEUED = '{"p":1}';
+
 // NOTIFY payloads must stay under 8000 bytes; bigger ones are announced by position and read back.
 const MAX_INLINE_PAYLOAD = 7000;
 

@@ -3,7 +3,13 @@ import type { Logger } from '../logger.ts';
 import { roomForCleaning, roomForUser } from '../realtime/rooms.ts';
 import type { IoServer, IoSocket } from '../realtime/socket-types.ts';
 import { createCatchUp } from './catch-up.ts';
-import { decodeAnnouncement, readOffersHeader, type Announcement, type OffersHeader } from './channel.ts';
+import {
+  decodeAnnouncement,
+  PUSH_QUEUED,
+  readOffersHeader,
+  type Announcement,
+  type OffersHeader,
+} from './channel.ts';
 import { createDeliveryQueue } from './delivery-queue.ts';
 import type { EventListener } from './listeners.ts';
 import type { LogPosition } from './log-reads.ts';
@@ -81,6 +87,8 @@ export function createEventRelay(deps: {
   onAnnouncement?: (outcome: 'skipped' | 'processed') => void;
   /** Told of every read back of a cleaning's offer events: for an announcement too big to carry them, or a gap. */
   onReadBack?: (reason: 'announcement' | 'gap') => void;
+  /** Told when a commit queued Web Push notifications (the push dispatcher wakes up). */
+  onPushQueued?: () => void;
 }): EventRelay {
   const { io, listener, reader, logger } = deps;
   const queue = createDeliveryQueue(logger);
@@ -181,6 +189,7 @@ export function createEventRelay(deps: {
   }
 
   function hear(payload: string) {
+    if (payload === PUSH_QUEUED) return deps.onPushQueued?.();
     const header = readOffersHeader(payload);
     if (header && !catchUp.holding()) {
       // Nothing of this cleaning is waiting to go out, so the decision can be taken now, without queueing.

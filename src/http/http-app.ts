@@ -21,7 +21,8 @@ export type HttpAppOptions = {
   version: string;
   /** The socket API's AsyncAPI document, served at /api/asyncapi.json and rendered at /docs/socket. */
   asyncapi: Record<string, unknown>;
-  health: { live(): boolean; ready(): Promise<Record<string, 'ok' | 'down'>> };
+  /** `off`: a part the configuration leaves out (Web Push without VAPID keys); it does not make the node unready. */
+  health: { live(): boolean; ready(): Promise<Record<string, 'ok' | 'down' | 'off'>> };
   /** Static files of the built dashboard, if any. */
   dashboardDir?: string | undefined;
 };
@@ -152,7 +153,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
   app.get('/readyz', async (_req, res) => {
     const checks = await options.health.ready();
-    const ok = Object.values(checks).every((v) => v === 'ok');
+    const ok = Object.values(checks).every((v) => v !== 'down');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks });
   });
 

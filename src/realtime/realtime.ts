@@ -75,6 +75,8 @@ export function createRealtime(options: {
   /** Told of every account closed anywhere (a `session:closed` notice heard by this node). */
   onSessionClosed?: (userId: number) => void;
   metrics: Metrics;
+  /** Told when a commit queued Web Push notifications. */
+  onPushQueued?: () => void;
 }): Realtime {
   const { config, logger, orm, redis, metrics } = options;
   const fork = () => orm.em.fork() as Em;
@@ -122,6 +124,7 @@ export function createRealtime(options: {
     },
     onAnnouncement: (outcome) => metrics.relayAnnouncement(outcome),
     onReadBack: (reason) => metrics.relayReadBack(reason),
+    onPushQueued: options.onPushQueued,
   });
   const commands = createCommandRunner({
     fork,

@@ -69,7 +69,10 @@ describe('PostgreSQL restarts under load', () => {
     });
     const ready = await fetch(`${b}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'unavailable', checks: { database: 'down', redis: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'unavailable',
+      checks: { database: 'down', redis: 'ok', push: 'off' },
+    });
     await new Promise((r) => setTimeout(r, 1500));
 
     await postgres.start();

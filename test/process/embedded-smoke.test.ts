@@ -97,7 +97,7 @@ describe('the server in embedded mode', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', push: 'ok' } });
   });
 
   it('stops cleanly on SIGTERM, and keeps its data for the next start', async () => {

@@ -31,6 +31,11 @@ export async function insertEvents(
     noticesJson?: string;
     channel: string;
     announcements: string[];
+    /**
+     * Queues the offer events' Web Push notifications in the outbox (owner-bound and offerer-bound event
+     * types), and sends `wake` on the channel when any was queued.
+     */
+    push?: { ownerTypes: readonly string[]; offererTypes: readonly string[]; wake: string };
   },
 ): Promise<void> {
   const parts: string[] = [];
@@ -47,6 +52,23 @@ export async function insertEvents(
     );
     params.push(appended.offers.json, appended.offers.lastSeq, appended.offers.cleaningId);
   }
+  const push = appended.offers && appended.push;
+  if (push) {
+    parts.push(
+      `push_queued as (
+         insert into push_outbox (subscription_id, cleaning_id, seq, created_at)
+         select s.id, e.cleaning_id, e.seq, e.at
+           from jsonb_to_recordset(?::jsonb)
+             as e(cleaning_id integer, seq bigint, type text, user_id integer, at timestamptz)
+           join cleanings c on c.id = e.cleaning_id
+           join push_subscriptions s
+             on s.user_id = case when e.type = any(?::text[]) then c.owner
+                                 when e.type = any(?::text[]) then e.user_id end
+         returning 1
+       )`,
+    );
+    params.push(appended.offers!.json, push.ownerTypes, push.offererTypes);
+  }
   if (appended.noticesJson !== undefined) {
     parts.push(
       `notices_appended as (
@@ -58,10 +80,12 @@ export async function insertEvents(
     params.push(appended.noticesJson);
   }
   for (const payload of appended.announcements) params.push(appended.channel, payload);
-  await tx.execute(
-    `with ${parts.join(', ')} select ${appended.announcements.map(() => 'pg_notify(?, ?)').join(', ')}`,
-    params,
-  );
+  const notifies = appended.announcements.map(() => 'pg_notify(?, ?)');
+  if (push) {
+    notifies.push('(select pg_notify(?, ?) from push_queued limit 1)');
+    params.push(appended.channel, push.wake);
+  }
+  await tx.execute(`with ${parts.join(', ')} select ${notifies.join(', ')}`, params);
 }
 
 /** A cleaning's log head, and whether `userId` owns the cleaning or ever offered on it. */

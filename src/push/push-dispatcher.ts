@@ -1,0 +1,229 @@
+// Every node runs one: it claims due rows of the push outbox and sends them beside the commands, never in their
+// way. A claim moves the row's next attempt a few seconds ahead, so a node killed mid-send leaves a row that falls
+// due again and is claimed by another node: at-least-once delivery, duplicates only after a crash.
+import { randomUUID } from 'node:crypto';
+import type { PushConfig, VapidKeys } from '../config.ts';
+import type { OfferEventPublic, OfferEventType, OfferPublic } from '../contract/schemas.ts';
+import type { Em, Orm } from '../db/orm.ts';
+import type { Logger } from '../logger.ts';
+import { notificationPayload, notificationTopic, notificationUrgency } from './notification.ts';
+import { createPushSender, SEND_TIMEOUT_MS, type PushAnswer, type PushSender } from './push-sender.ts';
+
+/** A claim outlasts the longest send, then the row is due again for any node. */
+export const CLAIM_SECONDS = Math.ceil(SEND_TIMEOUT_MS / 1000) + 2;
+/** Due rows are looked for this often even when no commit announced any (retries, missed announcements). */
+const POLL_MS = 1000;
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+type ClaimedRow = {
+  id: string;
+  subscription_id: string;
+  cleaning_id: number;
+  seq: string;
+  created_at: Date | string;
+  attempts: number;
+  claim: string;
+  recipient_id: number;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  type: OfferEventType | null;
+  user_id: number | null;
+  offer: OfferPublic | null;
+  at: Date | string | null;
+  cleaning_name: string | null;
+  offerer_name: string | null;
+};
+
+export type PushDispatcher = {
+  start(): void;
+  /** Due rows may be waiting (a commit announced some): claim them now. */
+  wake(): void;
+  /** Claims nothing more and waits for the sends in flight, at most `graceMs`. */
+  stop(graceMs: number): Promise<void>;
+};
+
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+export function createPushDispatcher(deps: {
+  orm: Orm;
+  config: PushConfig & { vapid: VapidKeys };
+  logger: Logger;
+  sender?: PushSender;
+  /** Told of every notification a push service accepted, with how long after its event was recorded. */
+  onDelivered?: (latencySeconds: number) => void;
+}): PushDispatcher {
+  const { orm, config } = deps;
+  const logger = deps.logger.child({ component: 'push' });
+  const sender = deps.sender ?? createPushSender(config.vapid, config);
+  const fork = () => orm.em.fork() as Em;
+  const inFlight = new Set<Promise<void>>();
+  let claiming = false;
+  let again = false;
+  let stopped = true;
+  let poller: NodeJS.Timeout | undefined;
+  const timers = new Set<NodeJS.Timeout>();
+
+  async function claimDue(limit: number): Promise<ClaimedRow[]> {
+    return fork().execute<ClaimedRow[]>(
+      `with due as (
+         select id from push_outbox where next_attempt_at <= now()
+          order by next_attempt_at limit ? for update skip locked
+       ), claimed as (
+         update push_outbox o
+            set claim = ?, attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => ?)
+           from due where o.id = due.id
+         returning o.id, o.subscription_id, o.cleaning_id, o.seq, o.created_at, o.attempts, o.claim
+       )
+       select k.*, s.user_id as recipient_id, s.endpoint, s.p256dh, s.auth,
+              e.type, e.user_id, e.offer, e.at, c.name as cleaning_name, u.username as offerer_name
+         from claimed k
+         join push_subscriptions s on s.id = k.subscription_id
+         left join offer_events e on e.cleaning_id = k.cleaning_id and e.seq = k.seq
+         left join cleanings c on c.id = k.cleaning_id
+         left join users u on u.id = e.user_id`,
+      [limit, randomUUID(), CLAIM_SECONDS],
+    );
+  }
+
+  async function finish(row: ClaimedRow) {
+    await fork().execute('delete from push_outbox where id = ? and claim = ?', [row.id, row.claim]);
+  }
+
+  async function retryLater(row: ClaimedRow, answer: PushAnswer | undefined, expiresAt: number) {
+    const delay = answer?.retryAfterMs ?? Math.min(1000 * 2 ** (row.attempts - 1), MAX_BACKOFF_MS);
+    const next = Date.now() + delay;
+    if (next >= expiresAt) {
+      logger.warn({ outbox: row.id, attempts: row.attempts }, 'push dropped: its TTL ran out while retrying');
+      return finish(row);
+    }
+    await fork().execute(
+      'update push_outbox set next_attempt_at = ?, claim = null where id = ? and claim = ?',
+      [new Date(next).toISOString(), row.id, row.claim],
+    );
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      wake();
+    }, delay + 5).unref();
+    timers.add(timer);
+  }
+
+  async function deliver(row: ClaimedRow) {
+    if (row.type === null || row.user_id === null || row.at === null) return finish(row);
+    const createdAt = new Date(row.created_at).getTime();
+    const expiresAt = createdAt + config.ttlSeconds * 1000;
+    const ttlSeconds = Math.floor((expiresAt - Date.now()) / 1000);
+    if (ttlSeconds < 0) {
+      logger.warn({ outbox: row.id }, 'push dropped: its TTL ran out before it could be sent');
+      return finish(row);
+    }
+    const event: OfferEventPublic = {
+      cleaning_id: row.cleaning_id,
+      seq: Number(row.seq),
+      type: row.type,
+      user_id: row.user_id,
+      offer: row.offer,
+      at: iso(row.at),
+    };
+    let answer: PushAnswer | undefined;
+    try {
+      answer = await sender.send({
+        endpoint: row.endpoint,
+        keys: { p256dh: row.p256dh, auth: row.auth },
+        payload: notificationPayload({
+          event,
+          cleaningName: row.cleaning_name ?? 'a cleaning',
+          offererName: row.offerer_name,
+        }),
+        ttlSeconds,
+        urgency: notificationUrgency(event.type),
+        topic: notificationTopic(event.cleaning_id, row.recipient_id),
+      });
+    } catch (err) {
+      logger.warn({ err, outbox: row.id, attempts: row.attempts }, 'push service unreachable; will retry');
+      return retryLater(row, undefined, expiresAt);
+    }
+    const { status } = answer;
+    if (status >= 200 && status < 300) {
+      deps.onDelivered?.((Date.now() - createdAt) / 1000);
+      return finish(row);
+    }
+    if (status === 404 || status === 410) {
+      logger.info({ subscription: row.subscription_id, status }, 'push subscription gone; deleted');
+      await fork().execute('delete from push_subscriptions where id = ?', [row.subscription_id]);
+      return;
+    }
+    if (status === 429 || status >= 500) return retryLater(row, answer, expiresAt);
+    logger.warn({ outbox: row.id, status }, 'push refused by the push service; dropped');
+    return finish(row);
+  }
+
+  function track(row: ClaimedRow) {
+    const sent = deliver(row)
+      .catch((err: unknown) => {
+        // The database failed us after the send: the claim runs out and another attempt follows.
+        logger.error({ err, outbox: row.id }, 'push outcome not recorded; it will be retried');
+      })
+      .finally(() => {
+        inFlight.delete(sent);
+        if (again) wake();
+      });
+    inFlight.add(sent);
+  }
+
+  async function claimRound() {
+    claiming = true;
+    try {
+      do {
+        again = false;
+        const room = config.maxInFlight - inFlight.size;
+        if (room <= 0) {
+          // A finished send claims again.
+          again = true;
+          break;
+        }
+        const rows = await claimDue(room);
+        if (stopped) {
+          // Claimed while stopping: the claims run out and another node (or this one, restarted) sends them.
+          break;
+        }
+        for (const row of rows) track(row);
+        if (rows.length === room) again = true;
+      } while (again && !stopped && inFlight.size < config.maxInFlight);
+    } catch (err) {
+      logger.warn({ err }, 'could not claim due pushes; trying again shortly');
+    } finally {
+      claiming = false;
+    }
+  }
+
+  function wake() {
+    if (stopped) return;
+    if (claiming) {
+      again = true;
+      return;
+    }
+    void claimRound();
+  }
+
+  return {
+    start() {
+      stopped = false;
+      poller = setInterval(wake, POLL_MS).unref();
+      wake();
+    },
+    wake,
+    async stop(graceMs) {
+      stopped = true;
+      clearInterval(poller);
+      for (const timer of timers) clearTimeout(timer);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timer);
+      sender.close();
+    },
+  };
+}
