@@ -17,6 +17,8 @@ export type ReceivedPush = {
   ttl: number;
   urgency: string | undefined;
   topic: string | undefined;
+  /** The VAPID JWT's `sub`: which server sent it, when several run with subjects of their own. */
+  subject: string;
 };
 
 /** A scripted answer: a status (with `Retry-After`), or `hold` to keep the request open until the service closes. */
@@ -33,8 +35,8 @@ export type PushService = {
   origin: string;
   /** The server's VAPID keys, which the service checks signatures against. */
   vapid: { publicKey: string; privateKey: string; subject: string };
-  /** Environment for a server that sends to this service. */
-  env(): Record<string, string>;
+  /** Environment for a server that sends to this service (`subject` tells several servers apart). */
+  env(subject?: string): Record<string, string>;
   /** A new browser subscription on this service (what `PushSubscription.toJSON()` gives). */
   subscribe(): PushSubscriptionJson;
   /** The browser renews the subscription's keys (same endpoint); the new JSON, which the service now decrypts with. */
@@ -49,8 +51,8 @@ export type PushService = {
   problems(): string[];
   /** Waits until `predicate` holds over what was received, polling every 50 ms. */
   waitFor(predicate: (received: ReceivedPush[]) => boolean, timeoutMs?: number, what?: string): Promise<void>;
-  /** Resolves when a held request arrives for `endpoint`. */
-  held(endpoint: string): Promise<void>;
+  /** Resolves when a held request arrives for `endpoint`, with the VAPID subject of its sender. */
+  held(endpoint: string): Promise<string>;
   close(): Promise<void>;
 };
 
@@ -60,15 +62,16 @@ function verifyVapid(
   authorization: string | undefined,
   vapid: { publicKey: string },
   audience: string,
-): string | undefined {
+): { problem: string } | { subject: string } {
+  const problem = (text: string) => ({ problem: text });
   const match = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(authorization ?? '');
-  if (!match) return `Authorization is not "vapid t=…, k=…": ${authorization}`;
+  if (!match) return problem(`Authorization is not "vapid t=…, k=…": ${authorization}`);
   const [, token, key] = match as unknown as [string, string, string];
-  if (key !== vapid.publicKey) return 'k is not the server public key';
+  if (key !== vapid.publicKey) return problem('k is not the server public key');
   const [header, claims, signature] = token.split('.');
-  if (!header || !claims || !signature) return 'the JWT has not three parts';
+  if (!header || !claims || !signature) return problem('the JWT has not three parts');
   const headerJson = JSON.parse(Buffer.from(header, 'base64url').toString()) as { alg?: string };
-  if (headerJson.alg !== 'ES256') return `JWT alg is ${headerJson.alg}`;
+  if (headerJson.alg !== 'ES256') return problem(`JWT alg is ${headerJson.alg}`);
   const point = Buffer.from(key, 'base64url');
   const publicKey = createPublicKey({
     key: { kty: 'EC', crv: 'P-256', x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33, 65)) },
@@ -80,18 +83,18 @@ function verifyVapid(
     { key: publicKey, dsaEncoding: 'ieee-p1363' },
     Buffer.from(signature, 'base64url'),
   );
-  if (!signed) return 'the JWT signature does not verify against the server public key';
+  if (!signed) return problem('the JWT signature does not verify against the server public key');
   const body = JSON.parse(Buffer.from(claims, 'base64url').toString()) as {
     aud?: string;
     exp?: number;
     sub?: string;
   };
-  if (body.aud !== audience) return `aud is ${body.aud}, expected ${audience}`;
+  if (body.aud !== audience) return problem(`aud is ${body.aud}, expected ${audience}`);
   const now = Date.now() / 1000;
   if (typeof body.exp !== 'number' || body.exp <= now || body.exp > now + 24 * 3600)
-    return `exp ${body.exp} is not within the next 24 hours`;
-  if (!/^(mailto:|https:)/.test(body.sub ?? '')) return `sub ${body.sub} is not mailto: or https:`;
-  return undefined;
+    return problem(`exp ${body.exp} is not within the next 24 hours`);
+  if (!/^(mailto:|https:)/.test(body.sub ?? '')) return problem(`sub ${body.sub} is not mailto: or https:`);
+  return { subject: body.sub! };
 }
 
 /** RFC 8291 §3.4 and RFC 8188: decrypts a one-record aes128gcm body with the subscription's private key. */
@@ -124,7 +127,7 @@ export async function startPushService(): Promise<PushService> {
   const vapid = { ...webpush.generateVAPIDKeys(), subject: 'mailto:push-test@example.com' };
   const subscriptions = new Map<string, BrowserSubscription>();
   const scripts = new Map<string, ScriptedAnswer[]>();
-  const heldWaiters = new Map<string, () => void>();
+  const heldWaiters = new Map<string, (subject: string) => void>();
   const heldResponses = new Set<ServerResponse>();
   const received: ReceivedPush[] = [];
   const problems: string[] = [];
@@ -140,8 +143,8 @@ export async function startPushService(): Promise<PushService> {
       problems.push(`${id}: ${why}`);
       res.writeHead(400).end(why);
     };
-    const vapidProblem = verifyVapid(req.headers.authorization, vapid, origin);
-    if (vapidProblem) return refuse(vapidProblem);
+    const signer = verifyVapid(req.headers.authorization, vapid, origin);
+    if ('problem' in signer) return refuse(signer.problem);
     if (req.headers['content-encoding'] !== 'aes128gcm') return refuse('Content-Encoding is not aes128gcm');
     const ttl = Number(req.headers.ttl);
     if (!Number.isInteger(ttl) || ttl < 0) return refuse(`TTL header ${req.headers.ttl}`);
@@ -158,7 +161,7 @@ export async function startPushService(): Promise<PushService> {
     const urgency = req.headers.urgency as string | undefined;
     if ('hold' in answer) {
       heldResponses.add(res);
-      heldWaiters.get(subscription.json.endpoint)?.();
+      heldWaiters.get(subscription.json.endpoint)?.(signer.subject);
       return;
     }
     received.push({
@@ -167,6 +170,7 @@ export async function startPushService(): Promise<PushService> {
       status: answer.status,
       at: Date.now(),
       ttl,
+      subject: signer.subject,
       urgency,
       topic,
     });
@@ -185,10 +189,10 @@ export async function startPushService(): Promise<PushService> {
   return {
     origin,
     vapid,
-    env: () => ({
+    env: (subject = vapid.subject) => ({
       VAPID_PUBLIC_KEY: vapid.publicKey,
       VAPID_PRIVATE_KEY: vapid.privateKey,
-      VAPID_SUBJECT: vapid.subject,
+      VAPID_SUBJECT: subject,
       PUSH_SERVICE_ORIGINS: origin,
     }),
     subscribe() {
@@ -228,7 +232,7 @@ export async function startPushService(): Promise<PushService> {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    held: (endpoint) => new Promise<void>((resolve) => heldWaiters.set(endpoint, resolve)),
+    held: (endpoint) => new Promise<string>((resolve) => heldWaiters.set(endpoint, resolve)),
     async close() {
       for (const res of heldResponses) res.destroy();
       server.closeAllConnections();
