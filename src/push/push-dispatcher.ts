@@ -35,6 +35,74 @@ type ClaimedRow = {
   offerer_name: string | null;
 };
 
+/** What became of a claimed row; only the claim's holder may record it (a claim that ran out is someone else's). */
+type Outcome =
+  | { kind: 'done'; id: string; claim: string }
+  | { kind: 'retry'; id: string; claim: string; at: string }
+  | { kind: 'gone'; subscriptionId: string };
+
+const pgArray = (values: string[]) => `{${values.map((v) => `"${v}"`).join(',')}}`;
+
+/**
+ * Writes outcomes in batches, one statement at a time: however many sends finish together, the dispatcher holds
+ * at most one connection for them (and one for claiming), so the commands keep the rest of the pool.
+ */
+function createOutcomeWriter(fork: () => Em) {
+  let queue: { outcome: Outcome; settle: (err?: unknown) => void }[] = [];
+  let writing = false;
+
+  async function write(batch: Outcome[]) {
+    const done = batch.filter((o) => o.kind === 'done');
+    const retry = batch.filter((o) => o.kind === 'retry');
+    const gone = batch.filter((o) => o.kind === 'gone');
+    await fork().execute(
+      `with done as (
+         delete from push_outbox o using unnest(?::bigint[], ?::uuid[]) as d(id, claim)
+          where o.id = d.id and o.claim = d.claim
+       ), retried as (
+         update push_outbox o set next_attempt_at = r.at, claim = null
+           from unnest(?::bigint[], ?::uuid[], ?::timestamptz[]) as r(id, claim, at)
+          where o.id = r.id and o.claim = r.claim
+       ), gone as (
+         delete from push_subscriptions where id = any(?::bigint[])
+       )
+       select 1`,
+      [
+        pgArray(done.map((o) => o.id)),
+        pgArray(done.map((o) => o.claim)),
+        pgArray(retry.map((o) => o.id)),
+        pgArray(retry.map((o) => o.claim)),
+        pgArray(retry.map((o) => o.at)),
+        pgArray(gone.map((o) => o.subscriptionId)),
+      ],
+    );
+  }
+
+  async function drain() {
+    writing = true;
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        await write(batch.map((b) => b.outcome));
+        for (const b of batch) b.settle();
+      } catch (err) {
+        for (const b of batch) b.settle(err);
+      }
+    }
+    writing = false;
+  }
+
+  return {
+    record(outcome: Outcome): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ outcome, settle: (err) => (err === undefined ? resolve() : reject(err)) });
+        if (!writing) void drain();
+      });
+    },
+  };
+}
+
 export type PushDispatcher = {
   start(): void;
   /** Due rows may be waiting (a commit announced some): claim them now. */
@@ -86,9 +154,8 @@ export function createPushDispatcher(deps: {
     );
   }
 
-  async function finish(row: ClaimedRow) {
-    await fork().execute('delete from push_outbox where id = ? and claim = ?', [row.id, row.claim]);
-  }
+  const outcomes = createOutcomeWriter(fork);
+  const finish = (row: ClaimedRow) => outcomes.record({ kind: 'done', id: row.id, claim: row.claim });
 
   async function retryLater(row: ClaimedRow, answer: PushAnswer | undefined, expiresAt: number) {
     const delay = answer?.retryAfterMs ?? Math.min(1000 * 2 ** (row.attempts - 1), MAX_BACKOFF_MS);
@@ -150,8 +217,7 @@ export function createPushDispatcher(deps: {
     }
     if (status === 404 || status === 410) {
       logger.info({ subscription: row.subscription_id, status }, 'push subscription gone; deleted');
-      await fork().execute('delete from push_subscriptions where id = ?', [row.subscription_id]);
-      return;
+      return outcomes.record({ kind: 'gone', subscriptionId: row.subscription_id });
     }
     if (status === 429 || status >= 500) return retryLater(row, answer, expiresAt);
     logger.warn({ outbox: row.id, status }, 'push refused by the push service; dropped');
