@@ -71,6 +71,9 @@ describe('.env.example', () => {
       'SECRET_KEY',
       'METRICS_PORT',
       'NODE_ID',
+      'VAPID_PUBLIC_KEY',
+      'VAPID_PRIVATE_KEY',
+      'VAPID_SUBJECT',
     ]);
   });
 
