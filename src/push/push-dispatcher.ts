@@ -126,7 +126,7 @@ export function createPushDispatcher(deps: {
   const sender = deps.sender ?? createPushSender(config.vapid, config);
   const fork = () => orm.em.fork() as Em;
   const inFlight = new Set<Promise<void>>();
-  let claiming = false;
+  let claiming: Promise<void> | undefined;
   let again = false;
   let stopped = true;
   let poller: NodeJS.Timeout | undefined;
@@ -238,7 +238,6 @@ export function createPushDispatcher(deps: {
   }
 
   async function claimRound() {
-    claiming = true;
     try {
       do {
         again = false;
@@ -258,8 +257,6 @@ export function createPushDispatcher(deps: {
       } while (again && !stopped && inFlight.size < config.maxInFlight);
     } catch (err) {
       logger.warn({ err }, 'could not claim due pushes; trying again shortly');
-    } finally {
-      claiming = false;
     }
   }
 
@@ -269,7 +266,12 @@ export function createPushDispatcher(deps: {
       again = true;
       return;
     }
-    void claimRound();
+    // Cleared in a later tick, so even a round that ends at once (no room) is seen to have ended; a wake that
+    // came after the round's last look starts the next one.
+    claiming = claimRound().finally(() => {
+      claiming = undefined;
+      if (again && inFlight.size < config.maxInFlight) wake();
+    });
   }
 
   return {
@@ -283,6 +285,7 @@ export function createPushDispatcher(deps: {
       stopped = true;
       clearInterval(poller);
       for (const timer of timers) clearTimeout(timer);
+      await claiming;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...inFlight]),
