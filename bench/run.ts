@@ -1,4 +1,4 @@
-// `npm run bench`: starts what it needs on this machine, runs B1–B5 against their baselines in the same run,
+// `npm run bench`: starts what it needs on this machine, runs B1–B6 against their baselines in the same run,
 // and writes docs/BENCHMARKS.md (and .bench/results.json). `-- --only B1,B3` runs a subset (the doc is then
 // written to .bench/ instead, so that a partial run never replaces the full one); `-- --quick` uses small sizes;
 // `-- --compare BASE_REF [--rounds N]` runs the chosen scenarios against BASE_REF's server and this tree's,
@@ -23,6 +23,7 @@ import { runB5 } from './scenarios/b5-rest.ts';
 import { runB7 } from './scenarios/b7-relay-cost.ts';
 import { runB8 } from './scenarios/b8-redis-sharded.ts';
 import { runB9 } from './scenarios/b9-nginx.ts';
+import { runB6 } from './scenarios/b6-push.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,7 +64,7 @@ if (args.compare) {
   process.stdout.write(lines.join('\n') + '\n');
   process.exit(0);
 }
-const SCENARIOS = ['B1', 'B2', 'B3', 'B4', 'B4S', 'B5', 'B7', 'B8', 'B9'];
+const SCENARIOS = ['B1', 'B2', 'B3', 'B4', 'B4S', 'B5', 'B6', 'B7', 'B8', 'B9'];
 const only = new Set((args.only ?? SCENARIOS.join(',')).toUpperCase().split(','));
 const quick = Boolean(args.quick);
 const full = SCENARIOS.every((id) => only.has(id)) && !quick;
@@ -106,6 +107,18 @@ const plan = {
     warmupS: quick ? 1 : 2,
     reps: 3,
     variants,
+  },
+  B6: {
+    rate: 200,
+    durationMs: quick ? 5000 : 10_000,
+    maxInFlight: 64,
+    b1: {
+      concurrency: 32,
+      reps: 2,
+      durationMs: quick ? 3000 : 6000,
+      warmupMs: quick ? 1000 : 2000,
+      poolMax: 10,
+    },
   },
   B7: {
     offers: quick ? 300 : 2000,
@@ -240,6 +253,7 @@ const runners: Record<string, () => Promise<ScenarioResult>> = {
   B4: () => runB4(plan.B4),
   B4S: () => runB4Fanout(plan.B4S),
   B5: () => runB5(plan.B5, args['profile-b5'] ? profileArgs('b5') : []),
+  B6: () => runB6(plan.B6),
   B7: () => runB7(plan.B7),
   B8: () => runB8(plan.B8),
   B9: () => runB9(plan.B9),

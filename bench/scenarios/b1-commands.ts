@@ -14,6 +14,10 @@ export type B1Options = {
   poolMax: number;
   /** The baseline's event append: one statement (what the server sends now) or three (before that change). */
   combinedAppend?: boolean;
+  /** More of the server's environment (B6 turns Web Push on). */
+  serverEnv?: Record<string, string>;
+  /** Load run beside the measured repetitions (B6's push flow); started after the warm-up, stopped after. */
+  alongside?: (target: { serverUrl: string; databaseUrl: string }) => Promise<() => Promise<void>>;
 };
 
 type Run = {
@@ -44,7 +48,7 @@ async function withCpu<T>(pid: number, fn: () => Promise<T>): Promise<[T, number
 export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<ScenarioResult> {
   const db = await createBenchDatabase('b1');
   const server = await startServer(
-    serverEnv({ databaseUrl: db.url, extra: { DATABASE_POOL_MAX: String(o.poolMax) } }),
+    serverEnv({ databaseUrl: db.url, extra: { DATABASE_POOL_MAX: String(o.poolMax), ...o.serverEnv } }),
     nodeArgs,
     'b1-server',
   );
@@ -93,6 +97,7 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
     await direct.call('run', { durationMs: o.warmupMs });
     const appReps: Rep[] = [];
     const pgReps: Rep[] = [];
+    const stopAlongside = await o.alongside?.({ serverUrl: server.url, databaseUrl: db.url });
     for (let rep = 0; rep < o.reps; rep++) {
       const a = summarise(
         ...(await withCpu(server.pid, () => app.call<Run>('run', { durationMs: o.durationMs }))),
@@ -106,6 +111,7 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
         `B1 rep ${rep + 1}/${o.reps}: sockets ${a.opsPerSec.toFixed(0)} ops/s (p99 ${ms(a.latency.p99)} ms, ${a.errors} errors, server CPU ${a.cpuMsPerOp.toFixed(2)} ms/op), pg ${p.opsPerSec.toFixed(0)} ops/s (p99 ${ms(p.latency.p99)} ms, client CPU ${p.cpuMsPerOp.toFixed(2)} ms/op)`,
       );
     }
+    await stopAlongside?.();
     const appOps = median(appReps.map((r) => r.opsPerSec));
     const pgOps = median(pgReps.map((r) => r.opsPerSec));
     const m = (reps: Rep[], k: 'p50' | 'p99') => median(reps.map((r) => r.latency[k]));
@@ -167,7 +173,7 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
           }),
         ),
       ],
-      raw: { options: o, app: appReps, pg: pgReps },
+      raw: { options: { ...o, alongside: undefined }, app: appReps, pg: pgReps },
     };
   } finally {
     await app.call('close').catch(() => {});

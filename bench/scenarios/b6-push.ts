@@ -1,0 +1,219 @@
+// B6: Web Push. Notifications per second one node sends to a local push service (which checks every VAPID
+// signature and decrypts every payload, as a browser's would), commit-to-push-service latency at a steady rate,
+// and B1's command throughput while notifications flow, against the same command load with nobody subscribed.
+import { startPushService, type PushService } from '../../test/helpers/push-service.ts';
+import { say, table, type ScenarioResult } from '../lib/report.ts';
+import { createBenchDatabase, serverEnv, startServer } from '../lib/services.ts';
+import { createSeeder } from '../lib/seed.ts';
+import { latency, ms, ratio } from '../lib/stats.ts';
+import { runB1, type B1Options } from './b1-commands.ts';
+
+export type B6Options = {
+  /** Offers (each one notification to its cleaning's owner) per second, for the latency run and beside B1. */
+  rate: number;
+  durationMs: number;
+  maxInFlight: number;
+  b1: B1Options;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Makes offers at `rate` per second through REST, each on a fresh cleaning of one of 50 owners; with `subscribe`,
+ * every owner has a push subscription, so each offer is one notification. Returns a stop function.
+ */
+async function offerFlow(options: {
+  serverUrl: string;
+  databaseUrl: string;
+  rate: number;
+  push: PushService;
+  subscribe: boolean;
+  label: string;
+}): Promise<{ stop(): Promise<{ sent: number; failed: number }> }> {
+  const seed = createSeeder(options.databaseUrl);
+  const owners = await seed.users(`${options.label}owner`, 50);
+  const cleaners = await seed.users(`${options.label}cleaner`, 50);
+  if (options.subscribe)
+    for (const owner of owners) {
+      const s = options.push.subscribe();
+      await seed.sql(
+        'insert into push_subscriptions (user_id, endpoint, p256dh, auth) values ($1, $2, $3, $4)',
+        [owner.id, s.endpoint, s.keys.p256dh, s.keys.auth],
+      );
+    }
+  const cleanings = (await Promise.all(owners.map((o) => seed.cleanings(o.id, 400)))).flat();
+  let stopped = false;
+  let sent = 0;
+  let failed = 0;
+  const pending = new Set<Promise<void>>();
+  const run = (async () => {
+    const start = performance.now();
+    for (let i = 0; !stopped && i < cleanings.length; i++) {
+      const due = start + (i * 1000) / options.rate;
+      if (due > performance.now()) await sleep(due - performance.now());
+      const cleaner = cleaners[i % cleaners.length]!;
+      const request = fetch(`${options.serverUrl}/api/cleanings/${cleanings[i]}/offers/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${cleaner.token}` },
+      })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status === 201) sent++;
+          else failed++;
+        })
+        .catch(() => void failed++)
+        .finally(() => pending.delete(request));
+      pending.add(request);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await run;
+      await Promise.all([...pending]);
+      await seed.close();
+      return { sent, failed };
+    },
+  };
+}
+
+export async function runB6(o: B6Options): Promise<ScenarioResult> {
+  const push = await startPushService();
+  const db = await createBenchDatabase('b6');
+  const server = await startServer(
+    serverEnv({ databaseUrl: db.url, extra: { ...push.env(), PUSH_MAX_IN_FLIGHT: String(o.maxInFlight) } }),
+    [],
+    'b6-server',
+  );
+  let steady: { sent: number; failed: number; perSecond: number; latency: ReturnType<typeof latency> };
+  let burst: { count: number; perSecond: number };
+  try {
+    say(`B6: ${o.rate} notifications/s for ${o.durationMs / 1000} s`);
+    const flow = await offerFlow({
+      serverUrl: server.url,
+      databaseUrl: db.url,
+      rate: o.rate,
+      push,
+      subscribe: true,
+      label: 'b6',
+    });
+    await sleep(o.durationMs);
+    const { sent, failed } = await flow.stop();
+    await push.waitFor((r) => r.length >= sent, 60_000, 'every notification');
+    const received = push.received();
+    const lags = received.map((r) => r.at - Date.parse(r.payload.event.at));
+    const span = (received.at(-1)!.at - received[0]!.at) / 1000;
+    steady = { sent, failed, perSecond: received.length / span, latency: latency(lags) };
+    say(
+      `B6: ${sent} offers (${failed} failed), ${steady.perSecond.toFixed(0)} notifications/s received, p50 ${ms(steady.latency.p50)} ms, p99 ${ms(steady.latency.p99)} ms`,
+    );
+    if (push.problems().length > 0) throw new Error(`push service problems: ${push.problems().join('; ')}`);
+
+    // A backlog: every notification of the steady run queued again at once; how fast does one node drain it?
+    const count = received.length;
+    const before = push.received().length;
+    const seed = createSeeder(db.url);
+    await seed.sql(
+      `insert into push_outbox (subscription_id, cleaning_id, seq, created_at)
+       select s.id, e.cleaning_id, e.seq, now()
+         from offer_events e join cleanings c on c.id = e.cleaning_id join push_subscriptions s on s.user_id = c.owner`,
+    );
+    await seed.close();
+    say(`B6: draining a backlog of ${count}`);
+    await push.waitFor((r) => r.length >= before + count, 120_000, 'the backlog');
+    const drained = push.received().slice(before);
+    burst = { count, perSecond: (count - 1) / ((drained.at(-1)!.at - drained[0]!.at) / 1000) };
+    say(`B6: backlog drained at ${burst.perSecond.toFixed(0)} notifications/s`);
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
+
+  const b1With = async (subscribe: boolean) => {
+    say(`B6: B1 beside ${o.rate} offers/s, ${subscribe ? 'each notified' : 'nobody subscribed'}`);
+    const result = await runB1({
+      ...o.b1,
+      serverEnv: push.env(),
+      alongside: async ({ serverUrl, databaseUrl }) => {
+        const flow = await offerFlow({
+          serverUrl,
+          databaseUrl,
+          rate: o.rate,
+          push,
+          subscribe,
+          label: subscribe ? 'b6on' : 'b6off',
+        });
+        return async () => void (await flow.stop());
+      },
+    });
+    const opsPerSec = Number(result.rows[0]!.value);
+    say(`B6: B1 ${opsPerSec} ops/s (${subscribe ? 'notifications flowing' : 'nobody subscribed'})`);
+    return opsPerSec;
+  };
+  const quiet = await b1With(false);
+  const flowing = await b1With(true);
+  await push.close();
+  const drop = 1 - flowing / quiet;
+
+  return {
+    id: 'B6',
+    title: 'Web Push notifications',
+    rows: [
+      {
+        scenario: 'B6',
+        metric: 'notifications/s, one node, backlog drained',
+        value: burst.perSecond.toFixed(0),
+        baseline: '',
+        ratio: '',
+        target: '',
+        verdict: '',
+      },
+      {
+        scenario: 'B6',
+        metric: `commit-to-push-service p50 / p99 ms at ${o.rate}/s`,
+        value: `${ms(steady.latency.p50)} / ${ms(steady.latency.p99)}`,
+        baseline: '',
+        ratio: '',
+        target: 'p99 ≤ 500 ms',
+        verdict: steady.latency.p99 <= 500 ? 'met' : 'missed',
+      },
+      {
+        scenario: 'B6',
+        metric: `B1 ops/s with ${o.rate} notifications/s flowing`,
+        value: flowing.toFixed(0),
+        baseline: quiet.toFixed(0),
+        ratio: ratio(flowing, quiet),
+        target: '≥ 0.95×',
+        verdict: drop <= 0.05 ? 'met' : 'missed',
+      },
+    ],
+    details: [
+      `One node with Web Push on, sending to a local push service over plain http that checks each request's VAPID JWT (ES256) against the server's key and decrypts each aes128gcm payload with the subscription's private key, in the benchmark's own process. \`PUSH_MAX_IN_FLIGHT\` = ${o.maxInFlight}.`,
+      '',
+      ...table(
+        ['run', 'figure'],
+        [
+          [
+            `${o.rate} offers/s through REST for ${o.durationMs / 1000} s, each notifying its owner`,
+            `${steady.sent} sent (${steady.failed} failed), ${steady.perSecond.toFixed(0)} notifications/s received; commit-to-push-service p50 ${ms(steady.latency.p50)} ms, p99 ${ms(steady.latency.p99)} ms, max ${ms(steady.latency.max)} ms`,
+          ],
+          [
+            `backlog of ${burst.count} queued at once`,
+            `drained at ${burst.perSecond.toFixed(0)} notifications/s`,
+          ],
+          [
+            `B1 (${o.b1.reps} × ${o.b1.durationMs / 1000} s) beside ${o.rate} offers/s, nobody subscribed`,
+            `${quiet.toFixed(0)} ops/s`,
+          ],
+          [
+            `B1 beside the same offers, each one notification`,
+            `${flowing.toFixed(0)} ops/s (${(drop * 100).toFixed(1)}% fewer)`,
+          ],
+        ],
+      ),
+      '',
+      "Latency is from the event's `at` (stamped in the command's transaction, just before its commit) to the push service's receipt of the request. Both B1 runs carry the same extra command load (the offers), so their difference is what sending the notifications costs the commands.",
+    ],
+    raw: { options: { ...o, b1: { ...o.b1, alongside: undefined } }, steady, burst, b1: { quiet, flowing } },
+  };
+}
