@@ -60,6 +60,16 @@ export const pushSubscriptionSchema = z
   .register(apiDocs, {
     id: 'PushSubscription',
     description: "What the browser's PushSubscription.toJSON() gives.",
+    examples: [
+      {
+        endpoint: 'https://fcm.googleapis.com/fcm/send/dG9rZW4',
+        expirationTime: null,
+        keys: {
+          p256dh: 'BOh1YF1PUpTTiL-O-j4fdN2NwdYSCQCtW5cWbV3sTog3p5ek4PSXHqrEMVnCIvS16ioLsOHD1tVEqj3d2jpMLq4',
+          auth: '1MvTnU2jzLbgr8_oQQGPag',
+        },
+      },
+    ],
   });
 export type PushSubscriptionJson = z.infer<typeof pushSubscriptionSchema>;
 

@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Api, makeUser } from '../helpers/api.ts';
+import webpush from 'web-push';
 import { useLiveServer } from '../helpers/live-server.ts';
 
 type Operation = {
@@ -15,7 +16,15 @@ type Doc = {
   components: { schemas: Record<string, Record<string, unknown>> };
 };
 
-const suite = useLiveServer();
+// Push on (the default push services allowed), so that the push endpoints' examples are tried too.
+const vapid = webpush.generateVAPIDKeys();
+const suite = useLiveServer({
+  env: {
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+    VAPID_PRIVATE_KEY: vapid.privateKey,
+    VAPID_SUBJECT: 'mailto:docs@example.com',
+  },
+});
 let doc: Doc;
 
 beforeAll(async () => {
