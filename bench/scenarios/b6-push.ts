@@ -18,6 +18,23 @@ export type B6Options = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function seedSql(databaseUrl: string, text: string) {
+  const seed = createSeeder(databaseUrl);
+  try {
+    return await seed.sql(text);
+  } finally {
+    await seed.close();
+  }
+}
+
+async function until(predicate: () => Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('the push outbox did not empty');
+    await sleep(200);
+  }
+}
+
 /**
  * Makes offers at `rate` per second through REST, each on a fresh cleaning of one of 50 owners; with `subscribe`,
  * every owner has a push subscription, so each offer is one notification. Returns a stop function.
@@ -110,15 +127,17 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
     if (push.problems().length > 0) throw new Error(`push service problems: ${push.problems().join('; ')}`);
 
     // A backlog: every notification of the steady run queued again at once; how fast does one node drain it?
-    const count = received.length;
+    await until(async () => (await seedSql(db.url, 'select 1 from push_outbox limit 1')).length === 0);
     const before = push.received().length;
-    const seed = createSeeder(db.url);
-    await seed.sql(
-      `insert into push_outbox (subscription_id, cleaning_id, seq, created_at)
-       select s.id, e.cleaning_id, e.seq, now()
-         from offer_events e join cleanings c on c.id = e.cleaning_id join push_subscriptions s on s.user_id = c.owner`,
-    );
-    await seed.close();
+    const count = (
+      await seedSql(
+        db.url,
+        `insert into push_outbox (subscription_id, cleaning_id, seq, created_at)
+         select s.id, e.cleaning_id, e.seq, now()
+           from offer_events e join cleanings c on c.id = e.cleaning_id join push_subscriptions s on s.user_id = c.owner
+         returning id`,
+      )
+    ).length;
     say(`B6: draining a backlog of ${count}`);
     await push.waitFor((r) => r.length >= before + count, 120_000, 'the backlog');
     const drained = push.received().slice(before);
