@@ -64,9 +64,17 @@ async function offerFlow(options: {
   let failed = 0;
   const pending = new Set<Promise<void>>();
   const run = (async () => {
-    const start = performance.now();
-    for (let i = 0; !stopped && i < cleanings.length; i++) {
-      const due = start + (i * 1000) / options.rate;
+    let start = performance.now();
+    for (let i = 0, n = 0; !stopped && i < cleanings.length; i++, n++) {
+      let due = start + (n * 1000) / options.rate;
+      // A client that fell behind (a stalled event loop) does not fire the missed offers in one burst, and never
+      // has more than 100 outstanding: it measures a steady rate, not its own backlog.
+      if (performance.now() - due > 200 || pending.size >= 100) {
+        while (pending.size >= 100) await Promise.race(pending);
+        start = performance.now();
+        n = 0;
+        due = start;
+      }
       if (due > performance.now()) await sleep(due - performance.now());
       const cleaner = cleaners[i % cleaners.length]!;
       const request = fetch(`${options.serverUrl}/api/cleanings/${cleanings[i]}/offers/`, {
