@@ -184,13 +184,13 @@ describe('Web Push notifications', () => {
     const owner = await makeUser(server.url);
     const cleaner = await makeUser(server.url);
     const sub = await subscribe(owner);
-    push.script(sub.endpoint, [{ status: 500 }, { status: 429, retryAfter: '2' }]);
+    push.script(sub.endpoint, [{ status: 500 }, { status: 429, retryAfter: '3' }]);
     await offer(cleaner, await makeCleaning(owner));
     await push.waitFor(() => push.delivered(sub.endpoint).length === 1, 30_000, 'the retried push');
     await settled();
     const attempts = push.received().filter((r) => r.subscription === sub.endpoint);
     expect(attempts.map((r) => r.status)).toEqual([500, 429, 201]);
-    expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(2000);
+    expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(3000);
     expect(new Set(attempts.map((r) => r.payload.event.seq)).size).toBe(1);
   });
 
