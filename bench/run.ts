@@ -1,4 +1,4 @@
-// `npm run bench`: starts what it needs on this machine, runs B1–B6 against their baselines in the same run,
+// `npm run bench`: starts what it needs on this machine, runs B1–B9 against their baselines in the same run,
 // and writes docs/BENCHMARKS.md (and .bench/results.json). `-- --only B1,B3` runs a subset (the doc is then
 // written to .bench/ instead, so that a partial run never replaces the full one); `-- --quick` uses small sizes;
 // `-- --compare BASE_REF [--rounds N]` runs the chosen scenarios against BASE_REF's server and this tree's,
