@@ -3,8 +3,9 @@
 // due again and is claimed by another node: at-least-once delivery, duplicates only after a crash.
 import { randomUUID } from 'node:crypto';
 import type { PushConfig, VapidKeys } from '../config.ts';
-import type { OfferEventPublic, OfferEventType, OfferPublic } from '../contract/schemas.ts';
+import type { OfferEventPublic, OfferEventType } from '../contract/schemas.ts';
 import type { Em, Orm } from '../db/orm.ts';
+import { offerEventPublic } from '../domain/public-views.ts';
 import type { Logger } from '../logger.ts';
 import { notificationPayload, notificationTopic, notificationUrgency } from './notification.ts';
 import { createPushSender, SEND_TIMEOUT_MS, type PushAnswer, type PushSender } from './push-sender.ts';
@@ -29,7 +30,8 @@ type ClaimedRow = {
   auth: string;
   type: OfferEventType | null;
   user_id: number | null;
-  offer: OfferPublic | null;
+  /** The log's stored record of the offer (see src/events/stored-events.ts), not its wire shape. */
+  offer: unknown;
   at: Date | string | null;
   cleaning_name: string | null;
   offerer_name: string | null;
@@ -111,8 +113,6 @@ export type PushDispatcher = {
   stop(graceMs: number): Promise<void>;
 };
 
-const iso = (value: Date | string) => new Date(value).toISOString();
-
 export function createPushDispatcher(deps: {
   orm: Orm;
   config: PushConfig & { vapid: VapidKeys };
@@ -184,14 +184,14 @@ export function createPushDispatcher(deps: {
       logger.warn({ outbox: row.id }, 'push dropped: its TTL ran out before it could be sent');
       return finish(row);
     }
-    const event: OfferEventPublic = {
+    const event: OfferEventPublic = offerEventPublic({
       cleaning_id: row.cleaning_id,
-      seq: Number(row.seq),
+      seq: row.seq,
       type: row.type,
       user_id: row.user_id,
       offer: row.offer,
-      at: iso(row.at),
-    };
+      at: row.at,
+    });
     let answer: PushAnswer | undefined;
     try {
       answer = await sender.send({

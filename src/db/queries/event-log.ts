@@ -35,7 +35,7 @@ export async function insertEvents(
      * Queues the offer events' Web Push notifications in the outbox (owner-bound and offerer-bound event
      * types), and sends `wake` on the channel when any was queued.
      */
-    push?: { ownerTypes: readonly string[]; offererTypes: readonly string[]; wake: string };
+    push?: { ownerTypes: string; offererTypes: string; wake: string };
   },
 ): Promise<void> {
   const parts: string[] = [];
@@ -52,8 +52,8 @@ export async function insertEvents(
     );
     params.push(appended.offers.json, appended.offers.lastSeq, appended.offers.cleaningId);
   }
-  const push = appended.offers && appended.push;
-  if (push) {
+  const push = appended.offers ? appended.push : undefined;
+  if (appended.offers && push) {
     parts.push(
       `push_queued as (
          insert into push_outbox (subscription_id, cleaning_id, seq, created_at)
@@ -67,7 +67,7 @@ export async function insertEvents(
          returning 1
        )`,
     );
-    params.push(appended.offers!.json, push.ownerTypes, push.offererTypes);
+    params.push(appended.offers.json, push.ownerTypes, push.offererTypes);
   }
   if (appended.noticesJson !== undefined) {
     parts.push(
