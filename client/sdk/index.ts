@@ -40,6 +40,12 @@ export type {
   ValidationIssue,
 } from '../../src/contract/schemas.ts';
 export type {
+  PushPayload,
+  PushPublicKey,
+  PushSubscriptionCreated,
+  PushSubscriptionJson,
+} from '../../src/contract/push.ts';
+export type {
   ClientToServerEvents,
   CleaningSnapshot,
   EventsSince,

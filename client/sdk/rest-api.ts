@@ -15,6 +15,11 @@ import type {
   profileUpdateSchema,
   UserPublic,
 } from '../../src/contract/schemas.ts';
+import type {
+  PushPublicKey,
+  PushSubscriptionCreated,
+  PushSubscriptionJson,
+} from '../../src/contract/push.ts';
 import { codeOfRestError, PhreshError, type PhreshErrorCode } from './phresh-error.ts';
 
 /** What `createCleaning` accepts: the contract's input (prices may be numeric strings, as the API allows). */
@@ -124,6 +129,20 @@ export function createRestApi(baseUrl: string, auth: RestAuth) {
     /** The cleaning's log after `since` as the caller may see it (at most 5000 per call). */
     events: (cleaningId: number, since: number) =>
       call<OfferEventPublic[]>(`/api/cleanings/${cleaningId}/events/?since=${since}`),
+    /** The VAPID key a browser subscribes with (`applicationServerKey` of `pushManager.subscribe`). */
+    pushPublicKey: () => call<PushPublicKey>('/api/push/public-key/', { auth: false }),
+    /**
+     * Sends this browser's push subscription (`PushSubscription.toJSON()`) to be notified of offer events while
+     * the app is closed; posting the same endpoint again only updates its keys.
+     */
+    subscribePush: (subscription: PushSubscriptionJson) =>
+      call<PushSubscriptionCreated>('/api/push/subscriptions/', {
+        method: 'POST',
+        json: { subscription },
+      }),
+    /** Stops notifications to one of the caller's push endpoints (404 if it is not theirs). */
+    unsubscribePush: (endpoint: string) =>
+      call<null>('/api/push/subscriptions/', { method: 'DELETE', json: { endpoint } }),
   };
 }
 
