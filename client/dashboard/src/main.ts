@@ -5,10 +5,11 @@ import { showAuthScreen } from './auth-screen.ts';
 import { createCleanerView } from './cleaner-view.ts';
 import { createConnectionBadge } from './connection-badge.ts';
 import { createConnectionGate } from './connection-gate.ts';
-import { h } from './elements.ts';
+import { h, whileBusy } from './elements.ts';
 import { createNotifier } from './notifier.ts';
 import { createOwnerView } from './owner-view.ts';
 import { createProfileView } from './profile-view.ts';
+import { createNotificationSwitch, disablePush, registerServiceWorker } from './push-notifications.ts';
 import { loadToken, saveToken } from './session-store.ts';
 import { makeTabs } from './tabs.ts';
 
@@ -20,6 +21,9 @@ const VIEWS = [
 
 const root = document.getElementById('app')!;
 const alerts = createAlerts();
+const serviceWorker = registerServiceWorker();
+/** How long signing out waits for notifications to be turned off before it goes ahead anyway. */
+const SIGN_OUT_PUSH_WAIT_MS = 3_000;
 
 const client: PhreshClient = new PhreshClient({
   token: loadToken(),
@@ -43,7 +47,10 @@ async function boot() {
   mount();
 }
 
-function signOut() {
+async function signOut() {
+  // Notifications belong to the account: whoever signs in next at this browser must not get them.
+  const pushOff = serviceWorker.then((worker) => disablePush(client, worker)).catch(() => undefined);
+  await Promise.race([pushOff, new Promise((resolve) => setTimeout(resolve, SIGN_OUT_PUSH_WAIT_MS))]);
   saveToken(undefined);
   client.close();
   location.hash = '';
@@ -51,6 +58,8 @@ function signOut() {
 }
 
 function deactivated() {
+  // The server has deleted the account's subscriptions; the browser drops its own.
+  void serviceWorker.then((worker) => worker?.pushManager.getSubscription()).then((s) => s?.unsubscribe());
   saveToken(undefined);
   client.close();
   history.replaceState(null, '', '/');
@@ -73,7 +82,12 @@ function mount() {
   const notifier = createNotifier();
   const owner = createOwnerView(client, alerts, notifier.notify);
   const cleaner = createCleanerView(client, alerts, notifier.notify);
-  const profile = createProfileView(client, alerts, deactivated);
+  const profile = createProfileView(
+    client,
+    alerts,
+    deactivated,
+    createNotificationSwitch(client, serviceWorker),
+  );
   const panels = [owner.element, cleaner.element, profile.element];
   const tabs = VIEWS.map(({ name, label }) =>
     h('a', { class: 'tab', href: `#${name}`, id: `tab-${name}`, 'data-tab': name }, label),
@@ -116,7 +130,15 @@ function mount() {
           { class: 'account-name', href: '#profile', 'data-testid': 'username', title: 'Your profile' },
           client.user?.username ?? '',
         ),
-        h('button', { class: 'btn btn-ghost btn-sm', type: 'button', onclick: signOut }, 'Sign out'),
+        h(
+          'button',
+          {
+            class: 'btn btn-ghost btn-sm',
+            type: 'button',
+            onclick: (event: Event) => whileBusy(event.currentTarget as HTMLButtonElement, signOut),
+          },
+          'Sign out',
+        ),
       ),
     ),
     h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' }, ...tabs),

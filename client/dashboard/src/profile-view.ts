@@ -5,11 +5,12 @@ import { fill, h, NEEDS_LIVE, skeleton, whileBusy } from './elements.ts';
 import { clearFieldErrors, field, showFieldErrors } from './form-fields.ts';
 import { profileDetails } from './public-profile.ts';
 
-/** Your profile: what others see, a form to change it, and deactivating the account. */
+/** Your profile: what others see, a form to change it, this browser's notifications, and deactivating the account. */
 export function createProfileView(
   client: PhreshClient,
   alerts: Alerts,
   deactivated: () => void,
+  notificationSwitch: HTMLElement,
 ): { element: HTMLElement; start(): Promise<void> } {
   const preview = h('div', { class: 'profile-preview' }, skeleton('Loading your profile…', 1));
   const inputs = {
@@ -125,6 +126,7 @@ export function createProfileView(
       ),
       h('div', { class: 'column' }, form),
     ),
+    notificationSwitch,
     h(
       'div',
       { class: 'card danger-zone' },
