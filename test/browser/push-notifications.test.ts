@@ -1,0 +1,273 @@
+// The dashboard's service worker in a real Chromium. No push service is reachable here, so pushes go to the
+// worker through the DevTools protocol (ServiceWorker.deliverPushMessage) with the payload the server encrypts,
+// and what it shows is read back with registration.getNotifications().
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, CDPSession, Page } from 'playwright-core';
+import type { PushPayload } from '../../src/contract/push.ts';
+import { makeUser } from '../helpers/api.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+import { launchChromium } from './chromium.ts';
+import { ensureDashboardBuilt } from './dashboard-build.ts';
+import { signedIn, type Person } from './dashboard-page.ts';
+
+let server: TestServer;
+let browser: Browser;
+const people: Person[] = [];
+
+beforeAll(async () => {
+  await ensureDashboardBuilt();
+  server = await startServer();
+  browser = await launchChromium();
+});
+afterEach(async () => {
+  for (const person of people.splice(0)) await person.context.close();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** What a shown notification carries, as read from the registration. */
+type Shown = {
+  title: string;
+  body: string;
+  tag: string;
+  data: { url: string; cleaning_id: number; seq: number };
+};
+
+/** The payload the server sends for an offer event (see src/contract/push.ts). */
+function payload(cleaningId: number, seq: number, extra: Partial<PushPayload> = {}): PushPayload {
+  return {
+    event: {
+      cleaning_id: cleaningId,
+      seq,
+      type: 'created',
+      user_id: 1,
+      offer: null,
+      at: new Date().toISOString(),
+    },
+    title: `New offer on job ${cleaningId}`,
+    body: `Event ${seq} on job ${cleaningId}`,
+    url: `/#owner`,
+    ...extra,
+  };
+}
+
+/**
+ * Where notifications go in a browser that cannot show any. The headless Chromium the tests run (the one in
+ * @sparticuz/chromium) has no notification platform: there `Notification.permission` stays "denied" whatever is
+ * granted, and `showNotification` throws. This stand-in takes the platform's place inside the worker, with its
+ * rules: a notification replaces the one with the same tag, and `getNotifications({tag})` filters by tag. A
+ * Chromium that can show notifications (CHROMIUM_PATH) keeps its own.
+ */
+function installNotificationCenter(): void {
+  type Entry = { title: string; body: string; tag: string; data: unknown };
+  const center = new Map<string, Entry>();
+  let untagged = 0;
+  const registration = ServiceWorkerRegistration.prototype as unknown as {
+    showNotification(title: string, options?: NotificationOptions): Promise<void>;
+    getNotifications(filter?: { tag?: string }): Promise<(Entry & { close(): void })[]>;
+  };
+  registration.showNotification = async (title, options = {}) => {
+    const key = options.tag || `untagged-${++untagged}`;
+    center.delete(key);
+    center.set(key, { title, body: options.body ?? '', tag: options.tag ?? '', data: options.data ?? null });
+  };
+  registration.getNotifications = async (filter = {}) =>
+    [...center.entries()]
+      .filter(([, n]) => !filter.tag || n.tag === filter.tag)
+      .map(([key, n]) => ({ ...n, close: () => void center.delete(key) }));
+}
+
+/** The worker's global scope, as far as these tests reach into it. */
+type WorkerScope = { registration: ServiceWorkerRegistration };
+
+/**
+ * A signed-in dashboard with its service worker active and notifications allowed, and a second page of the same
+ * origin that is not the dashboard (the API docs): the protocol session lives on that one, so that it outlives
+ * the dashboard when a test closes it.
+ */
+async function dashboardWithWorker() {
+  const person = await signedIn(browser, server.url, await makeUser(server.url), 'owner');
+  people.push(person);
+  const { context, page: app } = person;
+  await context.grantPermissions(['notifications'], { origin: server.url });
+  await app.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  if ((await worker.evaluate(() => Notification.permission)) !== 'granted')
+    await worker.evaluate(installNotificationCenter);
+  const docs = await context.newPage();
+  await docs.goto(`${server.url}/docs`);
+  const cdp: CDPSession = await context.newCDPSession(docs);
+  const scope = `${server.url}/`;
+  const registrationId = new Promise<string>((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const ours = registrations.find((r) => r.scopeURL === scope && !r.isDeleted);
+      if (ours) resolve(ours.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  const id = await registrationId;
+  const shown = (): Promise<Shown[]> =>
+    worker.evaluate(async () =>
+      (await (self as unknown as WorkerScope).registration.getNotifications()).map((n) => ({
+        title: n.title,
+        body: n.body,
+        tag: n.tag,
+        data: n.data as Shown['data'],
+      })),
+    );
+  return {
+    app,
+    docs,
+    shown,
+    deliver: (message: PushPayload) =>
+      cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: server.url,
+        registrationId: id,
+        data: JSON.stringify(message),
+      }),
+    /** Waits until a notification for the cleaning shows, and returns it. */
+    waitForShown: async (cleaningId: number): Promise<Shown> => {
+      await expect
+        .poll(async () => (await shown()).some((n) => n.data.cleaning_id === cleaningId), { timeout: 15_000 })
+        .toBe(true);
+      return (await shown()).find((n) => n.data.cleaning_id === cleaningId)!;
+    },
+    /** Closes the notifications of a cleaning, as a person dismissing them would. */
+    dismiss: (cleaningId: number) =>
+      worker.evaluate(async (tag) => {
+        const registration = (self as unknown as WorkerScope).registration;
+        for (const n of await registration.getNotifications({ tag })) n.close();
+      }, `cleaning-${cleaningId}`),
+  };
+}
+
+/**
+ * Whether the worker has handled the event: it records every event it handles, shown or not (the store of
+ * client/dashboard/service-worker/seen-events.ts). Opened only once the worker has created it, so that this
+ * read never creates it first without its store.
+ */
+function handled(page: Page, cleaningId: number, seq: number): Promise<boolean> {
+  return page.evaluate(async (key) => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'phresh-push')) return false;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('phresh-push');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains('seen')) return false;
+      const found = await new Promise<unknown>((resolve, reject) => {
+        const get = db.transaction('seen').objectStore('seen').get(key);
+        get.onsuccess = () => resolve(get.result);
+        get.onerror = () => reject(get.error);
+      });
+      return found !== undefined;
+    } finally {
+      db.close();
+    }
+  }, `${cleaningId}:${seq}`);
+}
+
+describe('the service worker', () => {
+  it('shows nothing while the dashboard has the focus, and shows the event once the dashboard is closed', async () => {
+    const worker = await dashboardWithWorker();
+    // Headless Chromium reports its one open dashboard as the focused window.
+    expect(await worker.app.evaluate(() => document.hasFocus())).toBe(true);
+    await worker.deliver(payload(101, 1));
+    await expect.poll(() => handled(worker.docs, 101, 1), { timeout: 15_000 }).toBe(true);
+    expect(await worker.shown()).toEqual([]);
+
+    // The API docs are on the same origin and focused too, but they are not the app.
+    await worker.app.close();
+    await worker.deliver(
+      payload(102, 1, { title: 'Your offer on Spring clean was accepted', url: '/#cleaner' }),
+    );
+    const shown = await worker.waitForShown(102);
+    expect(shown).toEqual({
+      title: 'Your offer on Spring clean was accepted',
+      body: 'Event 1 on job 102',
+      tag: 'cleaning-102',
+      data: { url: `${server.url}/#cleaner`, cleaning_id: 102, seq: 1 },
+    });
+    // The event handled while the dashboard had the focus stays unshown, and so does a late copy of it.
+    await worker.deliver(payload(101, 1));
+    await worker.deliver(payload(103, 1));
+    await worker.waitForShown(103);
+    expect((await worker.shown()).map((n) => n.tag).sort()).toEqual(['cleaning-102', 'cleaning-103']);
+  });
+
+  it('shows an event delivered twice once', async () => {
+    const worker = await dashboardWithWorker();
+    await worker.app.close();
+    await worker.deliver(payload(201, 4));
+    await worker.waitForShown(201);
+    // Dismissed, so that a second showing would be seen; then the copy, then another event to know it was handled.
+    await worker.dismiss(201);
+    await worker.deliver(payload(201, 4));
+    await worker.deliver(payload(202, 1));
+    await worker.waitForShown(202);
+    expect((await worker.shown()).map((n) => n.tag)).toEqual(['cleaning-202']);
+  });
+
+  it('keeps one notification per cleaning, the newest event’s, even when an older one comes late', async () => {
+    const worker = await dashboardWithWorker();
+    await worker.app.close();
+    await worker.deliver(payload(301, 1));
+    await worker.waitForShown(301);
+    await worker.deliver(payload(301, 3, { body: 'third' }));
+    await expect.poll(async () => (await worker.shown()).map((n) => n.body)).toEqual(['third']);
+    await worker.deliver(payload(301, 2, { body: 'second, retried late' }));
+    await worker.deliver(payload(302, 1));
+    await worker.waitForShown(302);
+    const forJob = (await worker.shown()).filter((n) => n.tag === 'cleaning-301');
+    expect(forJob.map((n) => [n.body, n.data.seq])).toEqual([['third', 3]]);
+  });
+
+  it('opens only pages of the app: a link to another origin becomes the dashboard’s start page', async () => {
+    const worker = await dashboardWithWorker();
+    await worker.app.close();
+    await worker.deliver(payload(401, 1, { url: 'https://elsewhere.example/phish' }));
+    expect((await worker.waitForShown(401)).data.url).toBe(`${server.url}/`);
+  });
+
+  it('ignores a push that is not the contract’s payload', async () => {
+    const worker = await dashboardWithWorker();
+    await worker.app.close();
+    const { title: _, ...untitled } = payload(501, 1);
+    await worker.deliver(untitled as PushPayload);
+    await worker.deliver(payload(502, 1));
+    await worker.waitForShown(502);
+    expect((await worker.shown()).map((n) => n.tag)).toEqual(['cleaning-502']);
+  });
+});
+
+describe('the Enable notifications switch', () => {
+  /** The Profile tab, with the switch ready (it waits for the service worker). */
+  async function profileSwitch(person: Person) {
+    await person.page.getByRole('tab', { name: 'Profile' }).click();
+    const toggle = person.page.getByRole('switch', { name: 'Enable notifications' });
+    await expect.poll(() => toggle.isEnabled()).toBe(true);
+    expect(await toggle.isChecked()).toBe(false);
+    return toggle;
+  }
+
+  it('says that notifications need the permission when the browser’s question goes unanswered, and stays off', async () => {
+    const person = await signedIn(browser, server.url, await makeUser(server.url), 'owner');
+    people.push(person);
+    const requests: string[] = [];
+    person.page.on('request', (r) => {
+      if (r.url().includes('/api/push/')) requests.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    });
+    const toggle = await profileSwitch(person);
+    await toggle.click();
+    const message = person.page.locator('#notifications-message');
+    await expect
+      .poll(() => message.textContent())
+      .toBe('Notifications stay off: they need your permission when the browser asks.');
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await toggle.isEnabled()).toBe(true);
+    expect(requests).toEqual([]);
+  });
+});
