@@ -3,6 +3,7 @@
  * focus, shows each offer event once, and opens the job when a notification is clicked.
  */
 import type { PushPayload } from '../../../src/contract/push.ts';
+import type { ShowJobMessage } from './messages.ts';
 import { firstSighting } from './seen-events.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -13,11 +14,6 @@ type NotificationData = { url: string; cleaning_id: number; seq: number };
 self.addEventListener('install', () => {
   // A new version takes over at once: it only reacts to pushes and clicks, so no page depends on the old one.
   void self.skipWaiting();
-});
-
-self.addEventListener('activate', (event) => {
-  // Controlling the open pages lets a notification's click navigate them.
-  event.waitUntil(self.clients.claim());
 });
 
 /** Pushes are handled one after the other, so that of two events on one cleaning the later one is shown last. */
@@ -31,8 +27,7 @@ self.addEventListener('push', (event) => {
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const data = event.notification.data as Partial<NotificationData> | null;
-  event.waitUntil(openJob(sameOriginUrl(data?.url)));
+  event.waitUntil(openJob(event.notification.data as Partial<NotificationData> | null));
 });
 
 async function notify(payload: PushPayload | undefined): Promise<void> {
@@ -95,17 +90,18 @@ function sameOriginUrl(url: string | undefined): string {
   }
 }
 
-/** Focuses a window of the app and shows the job there, or opens one. */
-async function openJob(url: string): Promise<void> {
+/**
+ * Focuses a window of the app and has it show the job in place (it keeps its live state: no reload), or opens
+ * one at the notification's URL.
+ */
+async function openJob(data: Partial<NotificationData> | null): Promise<void> {
   const windows = await appWindows();
   const window = windows.find((w) => w.focused) ?? windows[0];
   if (!window) {
-    await self.clients.openWindow(url);
+    await self.clients.openWindow(sameOriginUrl(data?.url));
     return;
   }
-  const focused = await window.focus();
-  if (focused.url === url) return;
-  // A page this worker does not control cannot be navigated from here; a new window still gets there.
-  const navigated = await focused.navigate(url).catch(() => null);
-  if (!navigated) await self.clients.openWindow(url);
+  await window.focus();
+  if (typeof data?.cleaning_id === 'number')
+    window.postMessage({ type: 'show-job', cleaning_id: data.cleaning_id } satisfies ShowJobMessage);
 }

@@ -6,6 +6,7 @@ import { createCleanerView } from './cleaner-view.ts';
 import { createConnectionBadge } from './connection-badge.ts';
 import { createConnectionGate } from './connection-gate.ts';
 import { h, whileBusy } from './elements.ts';
+import { onShowJobMessage, showJob, takeLinkedJob } from './job-link.ts';
 import { createNotifier } from './notifier.ts';
 import { createOwnerView } from './owner-view.ts';
 import { createProfileView } from './profile-view.ts';
@@ -22,6 +23,8 @@ const VIEWS = [
 const root = document.getElementById('app')!;
 const alerts = createAlerts();
 const serviceWorker = registerServiceWorker();
+/** A notification opened the page on this job: it is shown once the lists have loaded. */
+const linkedJob = takeLinkedJob();
 /** How long signing out waits for notifications to be turned off before it goes ahead anyway. */
 const SIGN_OUT_PUSH_WAIT_MS = 3_000;
 
@@ -108,6 +111,11 @@ function mount() {
     }
   };
   window.addEventListener('hashchange', show);
+  const openView = (view: (typeof VIEWS)[number]['name']) => {
+    location.hash = view;
+    show();
+  };
+  onShowJobMessage((cleaningId) => showJob(cleaningId, openView));
 
   const header = h(
     'header',
@@ -155,6 +163,7 @@ function mount() {
   client
     .connect()
     .then(() => Promise.all([owner.start(), cleaner.start()]))
+    .then(() => linkedJob !== undefined && showJob(linkedJob, openView))
     .catch((e) => alerts.fail('Could not connect', e));
 }
 
