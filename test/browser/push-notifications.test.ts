@@ -1,14 +1,24 @@
 // The dashboard's service worker in a real Chromium. No push service is reachable here, so pushes go to the
 // worker through the DevTools protocol (ServiceWorker.deliverPushMessage) with the payload the server encrypts,
-// and what it shows is read back with registration.getNotifications().
+// and what it shows is read back with registration.getNotifications() (through a stand-in notification center
+// where the browser has none: see installNotificationCenter). The switch and the job a click leads to run in
+// the dashboard as a person uses it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { PushPayload } from '../../src/contract/push.ts';
-import { makeUser } from '../helpers/api.ts';
+import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { launchChromium } from './chromium.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
-import { signedIn, type Person } from './dashboard-page.ts';
+import {
+  DESKTOP,
+  isSameDocument,
+  myOfferRow,
+  ownerCard,
+  signedIn,
+  signIn,
+  type Person,
+} from './dashboard-page.ts';
 
 let server: TestServer;
 let browser: Browser;
@@ -269,5 +279,58 @@ describe('the Enable notifications switch', () => {
     expect(await toggle.isChecked()).toBe(false);
     expect(await toggle.isEnabled()).toBe(true);
     expect(requests).toEqual([]);
+  });
+});
+
+describe('a notification’s job', () => {
+  /** An owner's job with a cleaner's offer on it. */
+  async function jobWithOffer(): Promise<{ owner: TestUser; cleaner: TestUser; cleaningId: number }> {
+    const [owner, cleaner] = await makeUsers(server.url, 2);
+    await makeCleaning(owner!, { name: 'Hallway' });
+    const cleaning = await makeCleaning(owner!, { name: 'Spring clean' });
+    await makeOffers(cleaning, [cleaner!]);
+    return { owner: owner!, cleaner: cleaner!, cleaningId: cleaning.id };
+  }
+
+  const focusedJob = (page: Page) =>
+    page.evaluate(() => document.activeElement?.getAttribute('data-cleaning-id') ?? null);
+  const selectedTab = (page: Page) => page.getByRole('tab', { selected: true }).textContent();
+
+  it('opened by its link (/?cleaning=ID), shows the owner’s card or the cleaner’s offer, and leaves the address', async () => {
+    const { owner, cleaner, cleaningId } = await jobWithOffer();
+    for (const [user, tab] of [
+      [owner, 'My cleanings'],
+      [cleaner, 'Find work'],
+    ] as const) {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      const page = await context.newPage();
+      const person: Person = { page, context, problems: [] };
+      people.push(person);
+      await page.goto(`${server.url}/?cleaning=${cleaningId}`);
+      await signIn(person, user);
+      await expect.poll(() => focusedJob(page)).toBe(String(cleaningId));
+      expect(await selectedTab(page)).toBe(tab);
+      const shown = user === owner ? ownerCard(page, cleaningId) : myOfferRow(page, cleaningId);
+      expect(await shown.evaluate((e) => e === document.activeElement)).toBe(true);
+      expect(new URL(page.url()).search).toBe('');
+    }
+  });
+
+  it('is shown in place by an open dashboard when the service worker asks, as a click on it does', async () => {
+    const { cleaner, cleaningId } = await jobWithOffer();
+    const person = await signedIn(browser, server.url, cleaner, 'owner');
+    people.push(person);
+    await myOfferRow(person.page, cleaningId).waitFor({ state: 'attached' });
+    const worker = person.context.serviceWorkers()[0] ?? (await person.context.waitForEvent('serviceworker'));
+    await worker.evaluate(async (id) => {
+      const scope = self as unknown as {
+        clients: { matchAll(o: object): Promise<{ postMessage(m: unknown): void }[]> };
+      };
+      for (const window of await scope.clients.matchAll({ type: 'window', includeUncontrolled: true }))
+        window.postMessage({ type: 'show-job', cleaning_id: id });
+    }, cleaningId);
+    await expect.poll(() => focusedJob(person.page)).toBe(String(cleaningId));
+    expect(await selectedTab(person.page)).toBe('Find work');
+    expect(await isSameDocument(person.page)).toBe(true);
   });
 });
