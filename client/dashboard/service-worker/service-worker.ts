@@ -21,7 +21,8 @@ let handling: Promise<void> = Promise.resolve();
 
 self.addEventListener('push', (event) => {
   const payload = readPayload(event.data);
-  handling = handling.then(() => notify(payload)).catch(() => undefined);
+  // One failed push (storage refused, say) must not stop the ones after it.
+  handling = handling.then(() => notify(payload)).catch((error: unknown) => console.error(error));
   event.waitUntil(handling);
 });
 
