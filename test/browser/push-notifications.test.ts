@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { PushPayload } from '../../src/contract/push.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers, type TestUser } from '../helpers/api.ts';
+import { startPushService, type PushService } from '../helpers/push-service.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { launchChromium } from './chromium.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
@@ -20,13 +21,15 @@ import {
   type Person,
 } from './dashboard-page.ts';
 
+let push: PushService;
 let server: TestServer;
 let browser: Browser;
 const people: Person[] = [];
 
 beforeAll(async () => {
   await ensureDashboardBuilt();
-  server = await startServer();
+  push = await startPushService();
+  server = await startServer({ env: push.env() });
   browser = await launchChromium();
 });
 afterEach(async () => {
@@ -35,6 +38,7 @@ afterEach(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await push?.close();
 });
 
 /** What a shown notification carries, as read from the registration. */
@@ -97,8 +101,8 @@ type WorkerScope = { registration: ServiceWorkerRegistration };
  * origin that is not the dashboard (the API docs): the protocol session lives on that one, so that it outlives
  * the dashboard when a test closes it.
  */
-async function dashboardWithWorker() {
-  const person = await signedIn(browser, server.url, await makeUser(server.url), 'owner');
+async function dashboardWithWorker(user?: TestUser) {
+  const person = await signedIn(browser, server.url, user ?? (await makeUser(server.url)), 'owner');
   people.push(person);
   const { context, page: app } = person;
   await context.grantPermissions(['notifications'], { origin: server.url });
@@ -253,6 +257,40 @@ describe('the service worker', () => {
   });
 });
 
+describe('from the server to the service worker', () => {
+  it('shows the notification the server sent for an accepted offer, with its words and a link to the job', async () => {
+    const [owner, cleaner] = await makeUsers(server.url, 2);
+    const worker = await dashboardWithWorker(cleaner);
+    // The browser here cannot subscribe; the local push service stands in for its push service.
+    const subscription = push.subscribe();
+    expect((await cleaner!.api.post('/api/push/subscriptions/', { json: { subscription } })).status).toBe(
+      201,
+    );
+    await worker.app.close();
+    const cleaning = await makeCleaning(owner!, { name: 'Spring clean' });
+    await makeOffers(cleaning, [cleaner!]);
+    await owner!.api.put(`/api/cleanings/${cleaning.id}/offers/${cleaner!.username}/`);
+    await push.waitFor(
+      (received) => received.some((r) => r.subscription === subscription.endpoint),
+      15_000,
+      'the accepted offer’s notification',
+    );
+    const [sent] = push.delivered(subscription.endpoint);
+    await worker.deliver(sent!.payload);
+    const shown = await worker.waitForShown(cleaning.id);
+    expect(shown).toEqual({
+      title: sent!.payload.title,
+      body: 'Your offer on Spring clean was accepted',
+      tag: `cleaning-${cleaning.id}`,
+      data: {
+        url: `${server.url}/?cleaning=${cleaning.id}`,
+        cleaning_id: cleaning.id,
+        seq: sent!.payload.event.seq,
+      },
+    });
+  });
+});
+
 describe('the Enable notifications switch', () => {
   /** The Profile tab, with the switch ready (it waits for the service worker). */
   async function profileSwitch(person: Person) {
@@ -262,6 +300,28 @@ describe('the Enable notifications switch', () => {
     expect(await toggle.isChecked()).toBe(false);
     return toggle;
   }
+
+  it('says that this browser could not reach its push service, and stays off: nothing is registered', async () => {
+    const person = await signedIn(browser, server.url, await makeUser(server.url), 'owner');
+    people.push(person);
+    await person.context.grantPermissions(['notifications'], { origin: server.url });
+    const requests: string[] = [];
+    person.page.on('request', (r) => {
+      if (r.url().includes('/api/push/')) requests.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    });
+    const toggle = await profileSwitch(person);
+    await toggle.click();
+    const message = person.page.locator('#notifications-message');
+    await expect
+      .poll(() => message.textContent())
+      .toBe(
+        'This browser could not reach its push service, so notifications stay off. Try again later, or in another browser.',
+      );
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await toggle.isEnabled()).toBe(true);
+    // It got the server's key, then the browser refused to subscribe: the server was never sent anything.
+    expect(requests).toEqual(['GET /api/push/public-key/']);
+  });
 
   it('says that notifications need the permission when the browser’s question goes unanswered, and stays off', async () => {
     const person = await signedIn(browser, server.url, await makeUser(server.url), 'owner');
