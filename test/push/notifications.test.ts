@@ -1,27 +1,16 @@
 // Web Push delivery, end to end through a local push service that checks the VAPID signature and decrypts every
 // payload with the browser's private key: who is told what, once; what the push service's answers do.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PushPayload, PushSubscriptionJson } from '../../src/contract/push.ts';
 import type { CleaningPublic, OfferEventPublic } from '../../src/contract/schemas.ts';
 import { makeCleaning, makeUser, type TestUser } from '../helpers/api.ts';
-import { startPushService, type PushService, type ReceivedPush } from '../helpers/push-service.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { usePushServer, type ReceivedPush } from '../helpers/push-service.ts';
 import { until } from '../helpers/wait.ts';
 
-let push: PushService;
-let server: TestServer;
-
-beforeAll(async () => {
-  push = await startPushService();
-  server = await startServer({ env: push.env() });
-});
-afterAll(async () => {
-  await server?.close();
-  await push?.close();
-});
+const live = usePushServer();
 
 async function subscribe(user: TestUser): Promise<PushSubscriptionJson> {
-  const subscription = push.subscribe();
+  const subscription = live.push.subscribe();
   const res = await user.api.post('/api/push/subscriptions/', { json: { subscription } });
   expect(res.status).toBe(201);
   return subscription;
@@ -33,7 +22,7 @@ const offer = (cleaner: TestUser, cleaning: CleaningPublic) =>
   cleaner.api.post(`/api/cleanings/${cleaning.id}/offers/`);
 
 async function outboxEmpty(): Promise<boolean> {
-  const [row] = await server.db.sql<{ n: string }>('select count(*) as n from push_outbox');
+  const [row] = await live.server.db.sql<{ n: string }>('select count(*) as n from push_outbox');
   return Number(row!.n) === 0;
 }
 
@@ -44,14 +33,14 @@ const summary = (r: ReceivedPush) => `${r.payload.event.type}:${r.payload.event.
 
 describe('Web Push notifications', () => {
   it('serves the VAPID public key without auth', async () => {
-    const res = await fetch(`${server.url}/api/push/public-key/`);
+    const res = await fetch(`${live.server.url}/api/push/public-key/`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ public_key: push.vapid.publicKey });
+    expect(await res.json()).toEqual({ public_key: live.push.vapid.publicKey });
   });
 
   it('tells each party what others did on their offers and cleanings, once, decrypted; never their own actions or anyone else’s offers', async () => {
-    const owner = await makeUser(server.url);
-    const [a, b, c, bystander] = await Promise.all([1, 2, 3, 4].map(() => makeUser(server.url)));
+    const owner = await makeUser(live.server.url);
+    const [a, b, c, bystander] = await Promise.all([1, 2, 3, 4].map(() => makeUser(live.server.url)));
     const subs = {
       owner: await subscribe(owner),
       a: await subscribe(a!),
@@ -75,7 +64,7 @@ describe('Web Push notifications', () => {
     expect((await c!.api.delete(`/api/cleanings/${attic.id}/offers/`)).status).toBe(200); // C rescinds
 
     await settled();
-    const got = (endpoint: string) => push.delivered(endpoint).map(summary).sort();
+    const got = (endpoint: string) => live.push.delivered(endpoint).map(summary).sort();
     expect(got(subs.owner.endpoint)).toEqual(
       [
         `created:${a!.id}`,
@@ -91,7 +80,7 @@ describe('Web Push notifications', () => {
     );
     expect(got(subs.c.endpoint)).toEqual([]);
     expect(got(subs.bystander.endpoint)).toEqual([]);
-    expect(push.problems()).toEqual([]);
+    expect(live.push.problems()).toEqual([]);
 
     // Each event is the log's own, byte for byte, as the socket pushes it.
     const log = new Map<string, OfferEventPublic>();
@@ -99,12 +88,14 @@ describe('Web Push notifications', () => {
       const res = await owner.api.get<OfferEventPublic[]>(`/api/cleanings/${cleaning.id}/events/`);
       for (const e of res.body) log.set(`${e.cleaning_id}:${e.seq}`, e);
     }
-    const all = push.received().filter((r) => Object.values(subs).some((s) => s.endpoint === r.subscription));
+    const all = live.push
+      .received()
+      .filter((r) => Object.values(subs).some((s) => s.endpoint === r.subscription));
     for (const r of all)
       expect(r.payload.event).toEqual(log.get(`${r.payload.event.cleaning_id}:${r.payload.event.seq}`));
 
     const byType = (endpoint: string, type: string) =>
-      push.delivered(endpoint).find((r) => r.payload.event.type === type)!;
+      live.push.delivered(endpoint).find((r) => r.payload.event.type === type)!;
     const accepted = byType(subs.a.endpoint, 'accepted');
     expect(accepted.payload).toMatchObject<Partial<PushPayload>>({
       title: 'Offer accepted',
@@ -126,18 +117,18 @@ describe('Web Push notifications', () => {
       expect(r.topic).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
     }
     // One topic per cleaning and recipient: B's four notices about Spring clean share one; the owner's differ by job.
-    expect(new Set(push.delivered(subs.b.endpoint).map((r) => r.topic)).size).toBe(1);
+    expect(new Set(live.push.delivered(subs.b.endpoint).map((r) => r.topic)).size).toBe(1);
     const ownerTopics = new Map(
-      push.delivered(subs.owner.endpoint).map((r) => [r.payload.event.cleaning_id, r.topic]),
+      live.push.delivered(subs.owner.endpoint).map((r) => [r.payload.event.cleaning_id, r.topic]),
     );
     expect(ownerTopics.size).toBe(2);
     expect(ownerTopics.get(spring.id)).not.toBe(ownerTopics.get(attic.id));
-    expect(ownerTopics.get(spring.id)).not.toBe(push.delivered(subs.b.endpoint)[0]!.topic);
+    expect(ownerTopics.get(spring.id)).not.toBe(live.push.delivered(subs.b.endpoint)[0]!.topic);
   });
 
   it('keeps a long cleaning name and evaluation within the 4 KiB payload', async () => {
-    const owner = await makeUser(server.url);
-    const cleaner = await makeUser(server.url);
+    const owner = await makeUser(live.server.url);
+    const cleaner = await makeUser(live.server.url);
     const sub = await subscribe(cleaner);
     const cleaning = await makeCleaning(owner, { name: '€'.repeat(200) });
     await offer(cleaner, cleaning);
@@ -148,23 +139,27 @@ describe('Web Push notifications', () => {
       },
     });
     expect(evaluated.status).toBe(201);
-    await push.waitFor(() => push.delivered(sub.endpoint).length === 2, 20_000, 'accepted and completed');
-    const completed = push.delivered(sub.endpoint).find((r) => r.payload.event.type === 'completed')!;
+    await live.push.waitFor(
+      () => live.push.delivered(sub.endpoint).length === 2,
+      20_000,
+      'accepted and completed',
+    );
+    const completed = live.push.delivered(sub.endpoint).find((r) => r.payload.event.type === 'completed')!;
     expect(completed.payload.body).toMatch(/^Your work on €+… was marked completed$/);
     expect(completed.payload.event.offer?.evaluation?.headline).toBe('"'.repeat(200));
-    expect(push.problems()).toEqual([]);
+    expect(live.push.problems()).toEqual([]);
   });
 
   it('deletes a subscription the push service answers 410 for, and sends it nothing more', async () => {
-    const owner = await makeUser(server.url);
-    const cleaner = await makeUser(server.url);
+    const owner = await makeUser(live.server.url);
+    const cleaner = await makeUser(live.server.url);
     const sub = await subscribe(owner);
-    push.script(sub.endpoint, [{ status: 410 }]);
+    live.push.script(sub.endpoint, [{ status: 410 }]);
     const first = await makeCleaning(owner);
     await offer(cleaner, first);
     await until(
       async () =>
-        (await server.db.sql('select 1 from push_subscriptions where endpoint = $1', [sub.endpoint]))
+        (await live.server.db.sql('select 1 from push_subscriptions where endpoint = $1', [sub.endpoint]))
           .length === 0,
       20_000,
       'subscription deleted',
@@ -173,7 +168,7 @@ describe('Web Push notifications', () => {
     await offer(cleaner, second);
     await settled();
     expect(
-      push
+      live.push
         .received()
         .filter((r) => r.subscription === sub.endpoint)
         .map((r) => r.status),
@@ -181,30 +176,30 @@ describe('Web Push notifications', () => {
   });
 
   it('retries 5xx and 429, the 429 no earlier than its Retry-After, until one is accepted', async () => {
-    const owner = await makeUser(server.url);
-    const cleaner = await makeUser(server.url);
+    const owner = await makeUser(live.server.url);
+    const cleaner = await makeUser(live.server.url);
     const sub = await subscribe(owner);
-    push.script(sub.endpoint, [{ status: 500 }, { status: 429, retryAfter: '3' }]);
+    live.push.script(sub.endpoint, [{ status: 500 }, { status: 429, retryAfter: '3' }]);
     await offer(cleaner, await makeCleaning(owner));
-    await push.waitFor(() => push.delivered(sub.endpoint).length === 1, 30_000, 'the retried push');
+    await live.push.waitFor(() => live.push.delivered(sub.endpoint).length === 1, 30_000, 'the retried push');
     await settled();
-    const attempts = push.received().filter((r) => r.subscription === sub.endpoint);
+    const attempts = live.push.received().filter((r) => r.subscription === sub.endpoint);
     expect(attempts.map((r) => r.status)).toEqual([500, 429, 201]);
     expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(3000);
     expect(new Set(attempts.map((r) => r.payload.event.seq)).size).toBe(1);
   });
 
   it('drops a push the push service refuses with another 4xx, and goes on with the next', async () => {
-    const owner = await makeUser(server.url);
-    const cleaner = await makeUser(server.url);
+    const owner = await makeUser(live.server.url);
+    const cleaner = await makeUser(live.server.url);
     const sub = await subscribe(owner);
-    push.script(sub.endpoint, [{ status: 400 }]);
+    live.push.script(sub.endpoint, [{ status: 400 }]);
     const cleaning = await makeCleaning(owner);
     await offer(cleaner, cleaning);
     await settled();
     await cleaner.api.delete(`/api/cleanings/${cleaning.id}/offers/`);
     await settled();
-    const attempts = push.received().filter((r) => r.subscription === sub.endpoint);
+    const attempts = live.push.received().filter((r) => r.subscription === sub.endpoint);
     expect(attempts.map((r) => `${r.status}:${r.payload.event.type}`)).toEqual([
       '400:created',
       '201:rescinded',
@@ -212,22 +207,26 @@ describe('Web Push notifications', () => {
   });
 
   it('sends with the keys of the latest subscribe of an endpoint', async () => {
-    const owner = await makeUser(server.url);
-    const cleaner = await makeUser(server.url);
+    const owner = await makeUser(live.server.url);
+    const cleaner = await makeUser(live.server.url);
     const sub = await subscribe(owner);
     const again = await owner.api.post('/api/push/subscriptions/', {
-      json: { subscription: push.rekey(sub.endpoint) },
+      json: { subscription: live.push.rekey(sub.endpoint) },
     });
     expect(again.status).toBe(201);
     await offer(cleaner, await makeCleaning(owner));
-    await push.waitFor(() => push.delivered(sub.endpoint).length === 1, 20_000, 'a push with the new keys');
-    expect(push.problems()).toEqual([]);
+    await live.push.waitFor(
+      () => live.push.delivered(sub.endpoint).length === 1,
+      20_000,
+      'a push with the new keys',
+    );
+    expect(live.push.problems()).toEqual([]);
   });
 
   it('moves an endpoint registered by another user: the previous user’s notifications no longer reach it', async () => {
-    const first = await makeUser(server.url);
-    const second = await makeUser(server.url);
-    const cleaner = await makeUser(server.url);
+    const first = await makeUser(live.server.url);
+    const second = await makeUser(live.server.url);
+    const cleaner = await makeUser(live.server.url);
     const sub = await subscribe(first);
     const moved = await second.api.post('/api/push/subscriptions/', { json: { subscription: sub } });
     expect(moved.status).toBe(201);
@@ -238,11 +237,11 @@ describe('Web Push notifications', () => {
     const seconds = await makeCleaning(second);
     await offer(cleaner, seconds);
     await settled();
-    const heard = push
+    const heard = live.push
       .delivered(sub.endpoint)
       .map((r) => `${r.payload.event.type}:${r.payload.event.cleaning_id}`);
     expect(heard).toEqual([`created:${seconds.id}`]);
-    const [row] = await server.db.sql<{ user_id: number }>(
+    const [row] = await live.server.db.sql<{ user_id: number }>(
       'select user_id from push_subscriptions where endpoint = $1',
       [sub.endpoint],
     );
@@ -250,11 +249,13 @@ describe('Web Push notifications', () => {
   });
 
   it('deletes a deactivated user’s subscriptions', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(live.server.url);
     await subscribe(user);
     await subscribe(user);
     const res = await user.api.post(`/api/users/${user.username}/deactivate/`);
     expect(res.status).toBe(200);
-    expect(await server.db.sql('select 1 from push_subscriptions where user_id = $1', [user.id])).toEqual([]);
+    expect(
+      await live.server.db.sql('select 1 from push_subscriptions where user_id = $1', [user.id]),
+    ).toEqual([]);
   });
 });

@@ -1,37 +1,27 @@
 // The push subscription endpoints: what is refused (422 naming the field, the allow-list, the per-user limit),
 // idempotence, and deleting only one's own.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeUser } from '../helpers/api.ts';
-import { startPushService, type PushService } from '../helpers/push-service.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { usePushServer } from '../helpers/push-service.ts';
+import { startServer } from '../helpers/server.ts';
 
-let push: PushService;
-let server: TestServer;
-
-beforeAll(async () => {
-  push = await startPushService();
-  server = await startServer({ env: push.env() });
-});
-afterAll(async () => {
-  await server?.close();
-  await push?.close();
-});
+const live = usePushServer();
 
 const b64u = (bytes: number[]) => Buffer.from(bytes).toString('base64url');
 
 describe('POST /api/push/subscriptions/', () => {
   it('answers 201 with the endpoint and its creation time; the same endpoint again is idempotent', async () => {
-    const user = await makeUser(server.url);
-    const subscription = push.subscribe();
+    const user = await makeUser(live.server.url);
+    const subscription = live.push.subscribe();
     const first = await user.api.post('/api/push/subscriptions/', { json: { subscription } });
     expect(first.status).toBe(201);
     expect(first.body).toEqual({ endpoint: subscription.endpoint, created_at: expect.any(String) });
     const again = await user.api.post('/api/push/subscriptions/', {
-      json: { subscription: push.rekey(subscription.endpoint) },
+      json: { subscription: live.push.rekey(subscription.endpoint) },
     });
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
-    const rows = await server.db.sql<{ p256dh: string }>(
+    const rows = await live.server.db.sql<{ p256dh: string }>(
       'select p256dh from push_subscriptions where endpoint = $1',
       [subscription.endpoint],
     );
@@ -40,16 +30,16 @@ describe('POST /api/push/subscriptions/', () => {
   });
 
   it('needs a token', async () => {
-    const res = await fetch(`${server.url}/api/push/subscriptions/`, {
+    const res = await fetch(`${live.server.url}/api/push/subscriptions/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ subscription: push.subscribe() }),
+      body: JSON.stringify({ subscription: live.push.subscribe() }),
     });
     expect(res.status).toBe(401);
   });
 
-  const good = () => push.subscribe();
-  const port = () => Number(new URL(push.origin).port);
+  const good = () => live.push.subscribe();
+  const port = () => Number(new URL(live.push.origin).port);
   const refusals: [string, () => unknown, 'endpoint' | 'p256dh' | 'auth'][] = [
     [
       'an origin not on the allow-list',
@@ -88,7 +78,7 @@ describe('POST /api/push/subscriptions/', () => {
     ],
     [
       'credentials in the URL',
-      () => ({ ...good(), endpoint: `${push.origin.replace('//', '//u:p@')}/push/x` }),
+      () => ({ ...good(), endpoint: `${live.push.origin.replace('//', '//u:p@')}/push/x` }),
       'endpoint',
     ],
     [
@@ -123,7 +113,7 @@ describe('POST /api/push/subscriptions/', () => {
     ],
   ];
   it.each(refusals)('refuses %s with 422 naming the field', async (_what, subscription, field) => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(live.server.url);
     const res = await user.api.post('/api/push/subscriptions/', { json: { subscription: subscription() } });
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({
@@ -134,28 +124,30 @@ describe('POST /api/push/subscriptions/', () => {
         }),
       ],
     });
-    expect(await server.db.sql('select 1 from push_subscriptions where user_id = $1', [user.id])).toEqual([]);
+    expect(
+      await live.server.db.sql('select 1 from push_subscriptions where user_id = $1', [user.id]),
+    ).toEqual([]);
   });
 
   it('refuses an eleventh subscription with 400, also when all are sent at once', async () => {
-    const user = await makeUser(server.url);
+    const user = await makeUser(live.server.url);
     const answers = await Promise.all(
       Array.from({ length: 12 }, () =>
-        user.api.post('/api/push/subscriptions/', { json: { subscription: push.subscribe() } }),
+        user.api.post('/api/push/subscriptions/', { json: { subscription: live.push.subscribe() } }),
       ),
     );
     expect(answers.map((a) => a.status).sort()).toEqual([...Array(10).fill(201), 400, 400]);
     expect(answers.find((a) => a.status === 400)!.body).toMatchObject({
       detail: 'A user may hold at most 10 push subscriptions. Unsubscribe another browser first.',
     });
-    const [row] = await server.db.sql<{ n: string }>(
+    const [row] = await live.server.db.sql<{ n: string }>(
       'select count(*) as n from push_subscriptions where user_id = $1',
       [user.id],
     );
     expect(Number(row!.n)).toBe(10);
     // Taking over an endpoint counts too.
-    const other = await makeUser(server.url);
-    const foreign = push.subscribe();
+    const other = await makeUser(live.server.url);
+    const foreign = live.push.subscribe();
     await other.api.post('/api/push/subscriptions/', { json: { subscription: foreign } });
     expect(
       (await user.api.post('/api/push/subscriptions/', { json: { subscription: foreign } })).status,
@@ -165,9 +157,9 @@ describe('POST /api/push/subscriptions/', () => {
 
 describe('DELETE /api/push/subscriptions/', () => {
   it('deletes the caller’s own subscription (200 null); another user’s, or one already gone, is 404', async () => {
-    const owner = await makeUser(server.url);
-    const other = await makeUser(server.url);
-    const subscription = push.subscribe();
+    const owner = await makeUser(live.server.url);
+    const other = await makeUser(live.server.url);
+    const subscription = live.push.subscribe();
     await owner.api.post('/api/push/subscriptions/', { json: { subscription } });
     const stranger = await other.api.delete('/api/push/subscriptions/', {
       json: { endpoint: subscription.endpoint },
@@ -188,7 +180,7 @@ describe('DELETE /api/push/subscriptions/', () => {
 
 describe('push off', () => {
   it('answers 503 on every push endpoint, and /readyz says push is off, when PostgreSQL has no VAPID keys', async () => {
-    const off = await startServer({ db: server.db, env: {} });
+    const off = await startServer({ db: live.server.db, env: {} });
     try {
       const user = await makeUser(off.url);
       const key = await fetch(`${off.url}/api/push/public-key/`);
@@ -197,7 +189,7 @@ describe('push off', () => {
         detail: 'Push notifications are off on this server: it has no VAPID keys.',
       });
       const subscribed = await user.api.post('/api/push/subscriptions/', {
-        json: { subscription: push.subscribe() },
+        json: { subscription: live.push.subscribe() },
       });
       expect(subscribed.status).toBe(503);
       const ready = await fetch(`${off.url}/readyz`);

@@ -1,25 +1,14 @@
 // The SDK's Web Push calls against a real server and the local push service: the key a browser subscribes with,
 // registering a subscription so that the server's notifications reach it, and unsubscribing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PhreshClient, PhreshError } from 'phresh-live/client';
 import { makeCleaning, makeOffers, makeUser, type TestUser } from '../helpers/api.ts';
-import { startPushService, type PushService } from '../helpers/push-service.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { usePushServer } from '../helpers/push-service.ts';
 
-let push: PushService;
-let server: TestServer;
-
-beforeAll(async () => {
-  push = await startPushService();
-  server = await startServer({ env: push.env() });
-});
-afterAll(async () => {
-  await server?.close();
-  await push?.close();
-});
+const live = usePushServer();
 
 async function signedInClient(user: TestUser): Promise<PhreshClient> {
-  const client = new PhreshClient({ url: server.url });
+  const client = new PhreshClient({ url: live.server.url });
   await client.login(user.email, user.password);
   return client;
 }
@@ -37,37 +26,37 @@ const refusal = (promise: Promise<unknown>) =>
 
 describe('the SDK’s Web Push calls', () => {
   it('pushPublicKey gives the server’s VAPID key, without signing in', async () => {
-    const anonymous = new PhreshClient({ url: server.url });
-    expect(await anonymous.rest.pushPublicKey()).toEqual({ public_key: push.vapid.publicKey });
+    const anonymous = new PhreshClient({ url: live.server.url });
+    expect(await anonymous.rest.pushPublicKey()).toEqual({ public_key: live.push.vapid.publicKey });
   });
 
   it('subscribePush registers the subscription, and the server’s notifications then reach it', async () => {
-    const [owner, cleaner] = [await makeUser(server.url), await makeUser(server.url)];
+    const [owner, cleaner] = [await makeUser(live.server.url), await makeUser(live.server.url)];
     const client = await signedInClient(cleaner);
-    const subscription = push.subscribe();
+    const subscription = live.push.subscribe();
     const created = await client.rest.subscribePush(subscription);
     expect(created).toEqual({ endpoint: subscription.endpoint, created_at: expect.any(String) });
 
     const cleaning = await makeCleaning(owner, { name: 'Spring clean' });
     await makeOffers(cleaning, [cleaner]);
     await owner.api.put(`/api/cleanings/${cleaning.id}/offers/${cleaner.username}/`);
-    await push.waitFor(
+    await live.push.waitFor(
       (received) => received.some((r) => r.subscription === subscription.endpoint),
       15_000,
       'the accepted offer’s notification',
     );
-    const [notification] = push.delivered(subscription.endpoint);
+    const [notification] = live.push.delivered(subscription.endpoint);
     expect(notification!.payload).toMatchObject({
       event: { cleaning_id: cleaning.id, type: 'accepted' },
       body: 'Your offer on Spring clean was accepted',
     });
-    expect(push.problems()).toEqual([]);
+    expect(live.push.problems()).toEqual([]);
     client.close();
   });
 
   it('unsubscribePush answers null, and a second time refuses with 404', async () => {
-    const client = await signedInClient(await makeUser(server.url));
-    const subscription = push.subscribe();
+    const client = await signedInClient(await makeUser(live.server.url));
+    const subscription = live.push.subscribe();
     await client.rest.subscribePush(subscription);
     expect(await client.rest.unsubscribePush(subscription.endpoint)).toBeNull();
     expect(await refusal(client.rest.unsubscribePush(subscription.endpoint))).toMatchObject({
@@ -78,8 +67,8 @@ describe('the SDK’s Web Push calls', () => {
   });
 
   it('subscribePush refuses an endpoint outside the allow-list with a 422 naming the endpoint', async () => {
-    const client = await signedInClient(await makeUser(server.url));
-    const outside = { ...push.subscribe(), endpoint: 'https://push.example.com/x' };
+    const client = await signedInClient(await makeUser(live.server.url));
+    const outside = { ...live.push.subscribe(), endpoint: 'https://push.example.com/x' };
     const error = await refusal(client.rest.subscribePush(outside));
     expect(error).toMatchObject({ status: 422 });
     expect(JSON.stringify(error.detail)).toContain('endpoint');
