@@ -4,7 +4,7 @@ import { makeCleaning, makeUser, makeUsers } from '../helpers/api.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startServerProcess } from '../helpers/process.ts';
 import { startServer, testEnv } from '../helpers/server.ts';
-import { command, connect } from '../helpers/sockets.ts';
+import { command, connect, TEST_TRANSPORTS } from '../helpers/sockets.ts';
 import { until } from '../helpers/wait.ts';
 
 let db: TestDatabase | undefined;
@@ -19,6 +19,14 @@ describe('graceful shutdown', () => {
     const cleaning = await makeCleaning(owner);
     const sockets = await Promise.all(cleaners.map((c) => connect(server.url, c.token)));
     const reasons = sockets.map((s) => new Promise<string>((resolve) => s.once('disconnect', resolve)));
+    // A client that is still upgrading from long-polling holds what it emits until the upgrade ends, and such
+    // packets may never reach the server before it stops; "already sent" means on the client's final transport.
+    const finalTransport = TEST_TRANSPORTS.at(-1);
+    await until(
+      async () => sockets.every((s) => s.io.engine.transport.name === finalTransport),
+      20_000,
+      'every socket on its final transport',
+    );
 
     const acks = sockets.map((s) => command(s, 'offer:create', { cleaning_id: cleaning.id }, 10_000));
     const http = fetch(`${server.url}/api/cleanings/${cleaning.id}/`, {
