@@ -27,6 +27,11 @@ const ROW_DATA_KEYS = new Set(['detail', 'where', 'params', 'parameters', 'bindi
 /** MikroORM appends PostgreSQL's `detail` to messages and stacks: "Failing row contains (…, <password hash>, …)". */
 const ROW_DATA_IN_TEXT = /(\n - detail: )[^\n]*/g;
 
+/** Error properties holding the failing statement, whose values MikroORM inlines (PGlite's errors carry it). */
+const QUERY_KEYS = new Set(['query', 'sql']);
+/** A quoted SQL literal (`''` is a quote inside one). */
+const SQL_LITERAL = /'(?:[^']|'')*'/g;
+
 /** A JWT anywhere in a logged text (a token put in a URL, say): three base64url parts, the first `{"…`. */
 const JWT_IN_TEXT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
 
@@ -41,7 +46,11 @@ function withoutRowData(value: unknown, depth = 0): unknown {
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [
       k,
-      ROW_DATA_KEYS.has(k) && v !== undefined ? '[redacted]' : withoutRowData(v, depth + 1),
+      ROW_DATA_KEYS.has(k) && v !== undefined
+        ? '[redacted]'
+        : QUERY_KEYS.has(k) && typeof v === 'string'
+          ? v.replace(SQL_LITERAL, "'[redacted]'")
+          : withoutRowData(v, depth + 1),
     ]),
   );
 }
