@@ -2,6 +2,7 @@
 // stats of a cleaner with no evaluation, ratings refused by the database, completed-job rules, deletion and
 // deactivation, and where a cleaning and a cleaner stand (status, total_offers, reputation).
 import { describe, expect, it } from 'vitest';
+import type { Em } from '../../src/db/orm.ts';
 import type {
   CleaningFeedItem,
   CleaningPublic,
@@ -414,9 +415,12 @@ describe('stats (fixes)', () => {
 describe('the schema (fixes)', () => {
   it('refuses ratings outside 0..5 and a second evaluation of a job, whatever the code does', async () => {
     const { owner, cleaner, cleaning } = await cleaningWithAcceptedOffer();
+    // Through the server's own connection, so that this holds on PGlite too.
+    const sql = (text: string, params: unknown[]) =>
+      (suite.server.app.orm.em.fork() as Em).execute(text, params);
     const insert = (rating: number, professionalism: number | null) =>
-      suite.server.db.sql(
-        `insert into evaluations (cleaning_id, cleaner_id, overall_rating, professionalism) values ($1, $2, $3, $4)`,
+      sql(
+        `insert into evaluations (cleaning_id, cleaner_id, overall_rating, professionalism) values (?, ?, ?, ?)`,
         [cleaning.id, cleaner.id, rating, professionalism],
       );
     await expect(insert(6, null)).rejects.toThrow(/evaluations_ratings_range/);
@@ -426,7 +430,7 @@ describe('the schema (fixes)', () => {
     await expect(insert(3, null)).rejects.toThrow(/evaluations_pkey/);
     // Nobody can be accepted on a completed job either.
     await expect(
-      suite.server.db.sql(`update offers set status = 'accepted' where cleaning_id = $1 and user_id <> $2`, [
+      sql(`update offers set status = 'accepted' where cleaning_id = ? and user_id <> ?`, [
         cleaning.id,
         cleaner.id,
       ]),
