@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
+import type { Em } from '../../src/db/orm.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { requireRedis } from './services.ts';
@@ -13,6 +14,8 @@ export type TestServer = {
   db: TestDatabase;
   /** Every log line written so far, parsed. */
   logs(): Record<string, unknown>[];
+  /** Runs SQL through the server's own connection (`$1`… placeholders, in order): on PostgreSQL and PGlite alike. */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 };
 
@@ -70,6 +73,8 @@ export async function startServer(
     app,
     db,
     logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    sql: <T>(text: string, params: unknown[] = []) =>
+      (app.orm.em.fork() as Em).execute<T[]>(text.replace(/\$\d+/g, '?'), params),
     async close() {
       await app.close();
       if (ownsDb) await db.drop();

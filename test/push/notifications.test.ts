@@ -22,7 +22,7 @@ const offer = (cleaner: TestUser, cleaning: CleaningPublic) =>
   cleaner.api.post(`/api/cleanings/${cleaning.id}/offers/`);
 
 async function outboxEmpty(): Promise<boolean> {
-  const [row] = await live.server.db.sql<{ n: string }>('select count(*) as n from push_outbox');
+  const [row] = await live.server.sql<{ n: string }>('select count(*) as n from push_outbox');
   return Number(row!.n) === 0;
 }
 
@@ -159,7 +159,7 @@ describe('Web Push notifications', () => {
     await offer(cleaner, first);
     await until(
       async () =>
-        (await live.server.db.sql('select 1 from push_subscriptions where endpoint = $1', [sub.endpoint]))
+        (await live.server.sql('select 1 from push_subscriptions where endpoint = $1', [sub.endpoint]))
           .length === 0,
       20_000,
       'subscription deleted',
@@ -241,7 +241,7 @@ describe('Web Push notifications', () => {
       .delivered(sub.endpoint)
       .map((r) => `${r.payload.event.type}:${r.payload.event.cleaning_id}`);
     expect(heard).toEqual([`created:${seconds.id}`]);
-    const [row] = await live.server.db.sql<{ user_id: number }>(
+    const [row] = await live.server.sql<{ user_id: number }>(
       'select user_id from push_subscriptions where endpoint = $1',
       [sub.endpoint],
     );
@@ -254,8 +254,8 @@ describe('Web Push notifications', () => {
     await subscribe(user);
     const res = await user.api.post(`/api/users/${user.username}/deactivate/`);
     expect(res.status).toBe(200);
-    expect(
-      await live.server.db.sql('select 1 from push_subscriptions where user_id = $1', [user.id]),
-    ).toEqual([]);
+    expect(await live.server.sql('select 1 from push_subscriptions where user_id = $1', [user.id])).toEqual(
+      [],
+    );
   });
 });
