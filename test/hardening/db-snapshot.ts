@@ -9,6 +9,8 @@ const TABLES = [
   'offer_events',
   'evaluations',
   'notices',
+  'push_subscriptions',
+  'push_outbox',
 ] as const;
 
 /** A checksum of every row of every table the API writes: equal snapshots mean no row changed. */
