@@ -175,7 +175,9 @@ describe('memory per socket', () => {
     const url = node.url;
     const owner = await makeUser(url);
     const cleaning = await makeCleaning(owner);
-    const bulk = await seedOffers(db.sql, cleaning.id, 1000, 'flood');
+    // Enough offers that the full replay (about 200 bytes an event) is well over one answer's byte bound.
+    const FLOOD_OFFERS = 2000;
+    const bulk = await seedOffers(db.sql, cleaning.id, FLOOD_OFFERS, 'flood');
 
     // The flooder: the owner, whose full replay is about 400 KB. Twenty others only watch the job board.
     const flooder = await connect(url, owner.token);
@@ -246,7 +248,7 @@ describe('memory per socket', () => {
       if (page.events.length > 0) since = page.events.at(-1)!.seq;
       if (!page.more) break;
     }
-    expect(since).toBe(1000);
+    expect(since).toBe(FLOOD_OFFERS);
     recordFigures('memory-per-socket', {
       limitBytes: LIMIT,
       pausedSockets: 21,
