@@ -44,8 +44,9 @@ describe('kill -9 a node mid-send', () => {
 
     const holder = subjects.indexOf(await held);
     expect(holder).toBeGreaterThanOrEqual(0);
-    const killedAt = Date.now();
     await nodes[holder]!.kill();
+    // Taken once the process is gone: a request it wrote just before dying may still arrive during the kill.
+    const killedAt = Date.now();
 
     const deliveredCleanings = () =>
       new Set(push!.delivered(subscription.endpoint).map((r) => r.payload.event.cleaning_id));
