@@ -6,8 +6,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import webpush from 'web-push';
 import { pushPayloadSchema, type PushPayload, type PushSubscriptionJson } from '../../src/contract/push.ts';
-import { afterAll, beforeAll } from 'vitest';
-import { startServer, type TestServer } from './server.ts';
 
 /** One notification the service accepted (or answered with a scripted status), decrypted. */
 export type ReceivedPush = {
@@ -239,33 +237,6 @@ export async function startPushService(): Promise<PushService> {
       for (const res of heldResponses) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/**
- * A local push service and a server that may send to it, for one test file: both started before its tests and
- * stopped after them.
- */
-export function usePushServer() {
-  let push: PushService | undefined;
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    push = await startPushService();
-    server = await startServer({ env: push.env() });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await push?.close();
-  });
-  return {
-    get push(): PushService {
-      if (!push) throw new Error('the push service starts in beforeAll');
-      return push;
-    },
-    get server(): TestServer {
-      if (!server) throw new Error('the server starts in beforeAll');
-      return server;
     },
   };
 }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { PushPayload, PushSubscriptionJson } from '../../src/contract/push.ts';
 import type { CleaningPublic, OfferEventPublic } from '../../src/contract/schemas.ts';
 import { makeCleaning, makeUser, type TestUser } from '../helpers/api.ts';
-import { usePushServer, type ReceivedPush } from '../helpers/push-service.ts';
+import type { ReceivedPush } from '../helpers/push-service.ts';
+import { usePushServer } from '../helpers/push-server.ts';
 import { until } from '../helpers/wait.ts';
 
 const live = usePushServer();

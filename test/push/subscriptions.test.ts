@@ -2,7 +2,7 @@
 // idempotence, and deleting only one's own.
 import { describe, expect, it } from 'vitest';
 import { makeUser } from '../helpers/api.ts';
-import { usePushServer } from '../helpers/push-service.ts';
+import { usePushServer } from '../helpers/push-server.ts';
 import { startServer } from '../helpers/server.ts';
 import { pgAdminUrl } from '../helpers/services.ts';
 

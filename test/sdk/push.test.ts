@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PhreshClient, PhreshError } from 'phresh-live/client';
 import { makeCleaning, makeOffers, makeUser, type TestUser } from '../helpers/api.ts';
-import { usePushServer } from '../helpers/push-service.ts';
+import { usePushServer } from '../helpers/push-server.ts';
 
 const live = usePushServer();
 
