@@ -24,6 +24,7 @@ import { runB7 } from './scenarios/b7-relay-cost.ts';
 import { runB8 } from './scenarios/b8-redis-sharded.ts';
 import { runB9 } from './scenarios/b9-nginx.ts';
 import { runB6 } from './scenarios/b6-push.ts';
+import { nginxBinary } from '../test/helpers/nginx.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -258,12 +259,31 @@ const runners: Record<string, () => Promise<ScenarioResult>> = {
   B8: () => runB8(plan.B8),
   B9: () => runB9(plan.B9),
 };
+// A run takes many minutes: what a scenario needs is checked before the first one starts.
+if (only.has('B9') && !nginxBinary()) {
+  say('B9 needs nginx (apt-get install -y nginx), or leave it out with --only');
+  process.exit(1);
+}
+// One scenario that fails does not cost the others' results: it is reported, and the run exits non-zero.
+const failed: string[] = [];
 for (const id of SCENARIOS) {
   if (!only.has(id)) continue;
   const t0 = Date.now();
   say(`${id}: starting`);
-  results.push(await runners[id]!());
-  say(`${id}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  try {
+    results.push(await runners[id]!());
+    say(`${id}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  } catch (err) {
+    failed.push(id);
+    say(`${id}: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    results.push({
+      id,
+      title: 'failed',
+      rows: [],
+      details: [`This scenario failed: ${String(err)}`],
+      raw: null,
+    });
+  }
 }
 const profile = [
   ...(only.has('B1') && !args['no-profile'] ? await profileB1() : []),
@@ -333,10 +353,12 @@ writeFileSync(
   join(SCRATCH_DIR, 'results.json'),
   JSON.stringify({ seconds, results: results.map((r) => ({ id: r.id, rows: r.rows, raw: r.raw })) }, null, 2),
 );
-const target = full ? join(ROOT, 'docs', 'BENCHMARKS.md') : join(SCRATCH_DIR, 'BENCHMARKS.md');
+const target =
+  full && failed.length === 0 ? join(ROOT, 'docs', 'BENCHMARKS.md') : join(SCRATCH_DIR, 'BENCHMARKS.md');
 mkdirSync(join(target, '..'), { recursive: true });
 // The doc is committed, and `npm test` checks formatting: write it the way prettier would.
 const options = (await prettier.resolveConfig(target)) ?? {};
 writeFileSync(target, await prettier.format(doc, { ...options, parser: 'markdown' }));
 say(`wrote ${target.replace(ROOT, '')} after ${(seconds / 60).toFixed(1)} minutes`);
-process.exit(0);
+if (failed.length) say(`failed: ${failed.join(', ')}`);
+process.exit(failed.length ? 1 : 0);
