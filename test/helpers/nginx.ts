@@ -23,12 +23,14 @@ export function nginxBinary(): string | null {
 /** Tests that need nginx run where it is installed, and fail in CI (which installs it) when it is not. */
 export const canRunNginx = nginxBinary() !== null || process.env.CI === 'true';
 
-export type Nginx = {
+/** A load balancer in front of our nodes, as the deploy tests drive it. */
+export type Balancer = {
   url: string;
-  /** The node (its `host:port`) that nginx sends requests from `clientAddress` to. */
+  /** The node (its `host:port`) that the balancer sends requests from `clientAddress` to. */
   upstreamOf(clientAddress: string): Promise<string>;
   stop(): Promise<void>;
 };
+export type Nginx = Balancer;
 
 /**
  * deploy/nginx.conf with its upstream servers and listen address replaced. Each replacement must match
