@@ -3,7 +3,8 @@
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { io, type Socket } from 'socket.io-client';
-import { startNginx, type Nginx } from '../../test/helpers/nginx.ts';
+import type { Balancer } from '../../test/helpers/balancer.ts';
+import { startNginx } from '../../test/helpers/nginx.ts';
 import { wallNow } from '../lib/rpc.ts';
 import { createBenchDatabase, serverEnv, startServer, type BenchProcess } from '../lib/services.ts';
 import { createSeeder } from '../lib/seed.ts';
@@ -48,7 +49,7 @@ export async function runB9(o: B9Options): Promise<ScenarioResult> {
   const db = await createBenchDatabase('b9');
   const seed = createSeeder(db.url);
   let node: BenchProcess | undefined;
-  let nginx: Nginx | undefined;
+  let nginx: Balancer | undefined;
   const sockets: Socket[] = [];
   try {
     node = await startServer(

@@ -5,13 +5,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PhreshClient } from '../../client/sdk/index.ts';
 import { makeCleaning, makeOffers, makeUser, makeUsers } from '../helpers/api.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { canRunNginx, startNginx, type Nginx } from '../helpers/nginx.ts';
+import type { Balancer } from '../helpers/balancer.ts';
+import { canRunNginx, startNginx } from '../helpers/nginx.ts';
 import { armFault, FAULT_NODE, startServerProcess, type ServerProcess } from '../helpers/process.ts';
 import { TEST_SECRET, testEnv } from '../helpers/server.ts';
 import { requirePostgres, requireRedis } from '../helpers/services.ts';
 
 let db: TestDatabase | undefined;
-let nginx: Nginx | undefined;
+let nginx: Balancer | undefined;
 const nodes: ServerProcess[] = [];
 let client: PhreshClient | undefined;
 afterAll(async () => {

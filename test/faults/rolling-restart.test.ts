@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhreshClient, PhreshError, type OfferEventPublic } from '../../client/sdk/index.ts';
 import { makeCleaning, makeUsers, type TestUser } from '../helpers/api.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { canRunNginx, startNginx, type Nginx } from '../helpers/nginx.ts';
+import type { Balancer } from '../helpers/balancer.ts';
+import { canRunNginx, startNginx } from '../helpers/nginx.ts';
 import { freePort } from '../helpers/private-services.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/process.ts';
 import { recordFigures } from '../helpers/reliability-figures.ts';
@@ -20,7 +21,7 @@ const CLEANERS = 36;
 const CLEANINGS_PER_OWNER = 3;
 
 let db: TestDatabase;
-let nginx: Nginx;
+let nginx: Balancer;
 let env: Record<string, string>;
 const nodes: ServerProcess[] = [];
 const clients: PhreshClient[] = [];

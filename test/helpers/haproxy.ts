@@ -1,23 +1,17 @@
 // HAProxy in front of our nodes, run from the shipped deploy/haproxy.cfg with the test's ports filled in. Clients
-// come from addresses of their own on the loopback network, as with nginx (see ./nginx.ts).
+// come from addresses of their own on the loopback network (see ./balancer.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requestFrom, type Balancer } from './nginx.ts';
+import { requestFrom, systemBinary, untilAnswering, type Balancer } from './balancer.ts';
 import { freePort } from './private-services.ts';
-import { until } from './wait.ts';
 
 const TEMPLATE = fileURLToPath(new URL('../../deploy/haproxy.cfg', import.meta.url));
 
 /** Where Debian's haproxy package puts the binary, or null when it is not installed. */
-export function haproxyBinary(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(':').concat('/usr/sbin')) {
-    if (dir && existsSync(join(dir, 'haproxy'))) return join(dir, 'haproxy');
-  }
-  return null;
-}
+export const haproxyBinary = () => systemBinary('haproxy');
 
 /** Tests that need HAProxy run where it is installed, and fail in CI (which installs it) when it is not. */
 export const canRunHaproxy = haproxyBinary() !== null || process.env.CI === 'true';
@@ -59,24 +53,8 @@ export async function startHaproxy(nodeUrls: string[]): Promise<Balancer> {
     ),
   );
   const child: ChildProcess = spawn(binary, ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c) => (stderr += c));
   const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await until(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`haproxy exited: ${stderr}`);
-        return (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200;
-      },
-      20_000,
-      'haproxy answering',
-    );
-  } catch (err) {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`haproxy did not start: ${stderr}`, { cause: err });
-  }
+  const { exited } = await untilAnswering('haproxy', child, url, dir);
   return {
     url,
     async upstreamOf(clientAddress) {

@@ -1,36 +1,19 @@
-// nginx in front of our nodes, run from the shipped deploy/nginx.conf with the test's ports filled in, and
-// clients that each come from an address of their own on the loopback network (127.0.0.0/8), so that the
-// balancer's address hashing spreads them over the nodes as it spreads real clients.
+// nginx in front of our nodes, run from the shipped deploy/nginx.conf with the test's ports filled in.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requestFrom, systemBinary, untilAnswering, type Balancer } from './balancer.ts';
 import { freePort } from './private-services.ts';
-import { until } from './wait.ts';
 
 const TEMPLATE = fileURLToPath(new URL('../../deploy/nginx.conf', import.meta.url));
 
 /** Where Debian's nginx package puts the binary, or null when it is not installed. */
-export function nginxBinary(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(':').concat('/usr/sbin')) {
-    if (dir && existsSync(join(dir, 'nginx'))) return join(dir, 'nginx');
-  }
-  return null;
-}
+export const nginxBinary = () => systemBinary('nginx');
 
 /** Tests that need nginx run where it is installed, and fail in CI (which installs it) when it is not. */
 export const canRunNginx = nginxBinary() !== null || process.env.CI === 'true';
-
-/** A load balancer in front of our nodes, as the deploy tests drive it. */
-export type Balancer = {
-  url: string;
-  /** The node (its `host:port`) that the balancer sends requests from `clientAddress` to. */
-  upstreamOf(clientAddress: string): Promise<string>;
-  stop(): Promise<void>;
-};
-export type Nginx = Balancer;
 
 /**
  * deploy/nginx.conf with its upstream servers and listen address replaced. Each replacement must match
@@ -58,7 +41,7 @@ export function configFor(nodes: string[], port: number): string {
 }
 
 /** Starts nginx (its own prefix directory under the system's temporary folder) in front of `nodeUrls`. */
-export async function startNginx(nodeUrls: string[]): Promise<Nginx> {
+export async function startNginx(nodeUrls: string[]): Promise<Balancer> {
   const binary = nginxBinary();
   if (!binary) throw new Error('nginx is not installed (CI installs it: apt-get install -y nginx)');
   const dir = mkdtempSync(join(tmpdir(), 'phresh-nginx-'));
@@ -88,24 +71,8 @@ export async function startNginx(nodeUrls: string[]): Promise<Nginx> {
     ['-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  let stderr = '';
-  child.stderr!.on('data', (c) => (stderr += c));
   const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await until(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
-        return (await fetch(`${url}/healthz`)).status === 200;
-      },
-      20_000,
-      'nginx answering',
-    );
-  } catch (err) {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`nginx did not start: ${stderr}`, { cause: err });
-  }
+  const { exited } = await untilAnswering('nginx', child, url, dir);
   return {
     url,
     async upstreamOf(clientAddress) {
@@ -122,29 +89,4 @@ export async function startNginx(nodeUrls: string[]): Promise<Nginx> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** An HTTP agent whose connections leave from `address`, for socket.io clients and REST calls alike. */
-export function agentFrom(address: string): Agent {
-  return new Agent({ localAddress: address, keepAlive: true });
-}
-
-/** One REST call from `address`. */
-export function requestFrom(
-  address: string,
-  method: string,
-  url: string,
-  options: { headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: options.headers, localAddress: address }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body }),
-      );
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
 }
