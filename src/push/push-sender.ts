@@ -1,11 +1,13 @@
-// Sends one notification: web-push encrypts it and signs the VAPID JWT; we POST it with node's own client, so
-// that a plain-http test push service (listed exactly in PUSH_SERVICE_ORIGINS) works as well as https.
+// Sends one notification: encrypted for the subscription (payload-encryption.ts), signed with a VAPID JWT made
+// once per push service (vapid-token.ts), and POSTed with node's own client, so that a plain-http test push
+// service (listed exactly in PUSH_SERVICE_ORIGINS) works as well as https.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import webpush from 'web-push';
 import type { PushConfig, VapidKeys } from '../config.ts';
+import { encryptPayload } from './payload-encryption.ts';
 import { checkPushEndpoint, isPrivateAddress } from './service-origins.ts';
+import { createVapidAuthorizer } from './vapid-token.ts';
 
 /** What to send to one subscription. */
 export type PushMessage = {
@@ -42,23 +44,23 @@ export function createPushSender(
 ): PushSender {
   const agentOptions = { keepAlive: true, maxSockets: config.maxInFlight };
   const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+  const vapidTokens = createVapidAuthorizer(vapid);
 
   return {
     send(message) {
       // Checked again at send time: the allow-list may have changed since the subscription was stored.
       const allowed = checkPushEndpoint(message.endpoint, config.serviceOrigins);
       if (typeof allowed === 'string') return Promise.reject(new Error(`endpoint refused: ${allowed}`));
-      const details = webpush.generateRequestDetails(
-        { endpoint: message.endpoint, keys: message.keys },
-        message.payload,
-        {
-          vapidDetails: vapid,
-          TTL: message.ttlSeconds,
-          urgency: message.urgency,
-          topic: message.topic,
-          contentEncoding: 'aes128gcm',
-        },
-      );
+      const body = encryptPayload(message.payload, message.keys);
+      const headers: http.OutgoingHttpHeaders = {
+        TTL: message.ttlSeconds,
+        Urgency: message.urgency,
+        Topic: message.topic,
+        'Content-Type': 'application/octet-stream',
+        'Content-Encoding': 'aes128gcm',
+        'Content-Length': body.length,
+        Authorization: vapidTokens.authorization(`${allowed.url.protocol}//${allowed.url.host}`),
+      };
       // A name allowed by a wildcard must not resolve into the private network (a rebinding push service
       // domain); an origin listed exactly is trusted to be where the operator said.
       const lookup: typeof dnsLookup = allowed.origin.wildcard
@@ -77,8 +79,8 @@ export function createPushSender(
         const request = client.request(
           allowed.url,
           {
-            method: details.method,
-            headers: details.headers as http.OutgoingHttpHeaders,
+            method: 'POST',
+            headers,
             agent: agents[allowed.url.protocol as 'http:' | 'https:'],
             lookup,
             timeout: SEND_TIMEOUT_MS,
@@ -97,7 +99,7 @@ export function createPushSender(
         );
         request.on('timeout', () => request.destroy(new Error('push service did not answer in time')));
         request.on('error', reject);
-        request.end(details.body);
+        request.end(body);
       });
     },
     close() {

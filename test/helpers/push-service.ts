@@ -19,6 +19,10 @@ export type ReceivedPush = {
   topic: string | undefined;
   /** The VAPID JWT's `sub`: which server sent it, when several run with subjects of their own. */
   subject: string;
+  /** The VAPID JWT itself (a server may reuse one until near its `exp`). */
+  token: string;
+  /** The server's ECDH public key of this message (base64url), which RFC 8291 makes new for every message. */
+  serverKey: string;
 };
 
 /** A scripted answer: a status (with `Retry-After`), or `hold` to keep the request open until the service closes. */
@@ -58,44 +62,55 @@ export type PushService = {
 
 const b64u = (buf: Buffer) => buf.toString('base64url');
 
+type VapidClaims = { aud?: string; exp?: number; sub?: string };
+
+/**
+ * Checks a request's VAPID header. A token's ES256 signature is verified the first time it is seen, and the
+ * token kept, as a real push service does: a server reuses one token until close to its `exp`. Its claims (the
+ * audience, `exp` against the clock, the subject) are checked on every request.
+ */
 function verifyVapid(
   authorization: string | undefined,
   vapid: { publicKey: string },
   audience: string,
-): { problem: string } | { subject: string } {
+  verified: Map<string, VapidClaims>,
+): { problem: string } | { subject: string; token: string } {
   const problem = (text: string) => ({ problem: text });
   const match = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(authorization ?? '');
   if (!match) return problem(`Authorization is not "vapid t=…, k=…": ${authorization}`);
   const [, token, key] = match as unknown as [string, string, string];
   if (key !== vapid.publicKey) return problem('k is not the server public key');
-  const [header, claims, signature] = token.split('.');
-  if (!header || !claims || !signature) return problem('the JWT has not three parts');
-  const headerJson = JSON.parse(Buffer.from(header, 'base64url').toString()) as { alg?: string };
-  if (headerJson.alg !== 'ES256') return problem(`JWT alg is ${headerJson.alg}`);
-  const point = Buffer.from(key, 'base64url');
-  const publicKey = createPublicKey({
-    key: { kty: 'EC', crv: 'P-256', x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33, 65)) },
-    format: 'jwk',
-  });
-  const signed = verify(
-    'sha256',
-    Buffer.from(`${header}.${claims}`),
-    { key: publicKey, dsaEncoding: 'ieee-p1363' },
-    Buffer.from(signature, 'base64url'),
-  );
-  if (!signed) return problem('the JWT signature does not verify against the server public key');
-  const body = JSON.parse(Buffer.from(claims, 'base64url').toString()) as {
-    aud?: string;
-    exp?: number;
-    sub?: string;
-  };
+  let body = verified.get(token);
+  if (!body) {
+    const [header, claims, signature] = token.split('.');
+    if (!header || !claims || !signature) return problem('the JWT has not three parts');
+    const headerJson = JSON.parse(Buffer.from(header, 'base64url').toString()) as { alg?: string };
+    if (headerJson.alg !== 'ES256') return problem(`JWT alg is ${headerJson.alg}`);
+    const point = Buffer.from(key, 'base64url');
+    const publicKey = createPublicKey({
+      key: { kty: 'EC', crv: 'P-256', x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33, 65)) },
+      format: 'jwk',
+    });
+    const signed = verify(
+      'sha256',
+      Buffer.from(`${header}.${claims}`),
+      { key: publicKey, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(signature, 'base64url'),
+    );
+    if (!signed) return problem('the JWT signature does not verify against the server public key');
+    body = JSON.parse(Buffer.from(claims, 'base64url').toString()) as VapidClaims;
+    verified.set(token, body);
+  }
   if (body.aud !== audience) return problem(`aud is ${body.aud}, expected ${audience}`);
   const now = Date.now() / 1000;
   if (typeof body.exp !== 'number' || body.exp <= now || body.exp > now + 24 * 3600)
     return problem(`exp ${body.exp} is not within the next 24 hours`);
   if (!/^(mailto:|https:)/.test(body.sub ?? '')) return problem(`sub ${body.sub} is not mailto: or https:`);
-  return { subject: body.sub! };
+  return { subject: body.sub!, token };
 }
+
+/** The aes128gcm header's key id: the server's ECDH public key for this message (RFC 8291 §4). */
+const serverKeyOf = (body: Buffer) => b64u(body.subarray(21, 21 + body[20]!));
 
 /** RFC 8291 §3.4 and RFC 8188: decrypts a one-record aes128gcm body with the subscription's private key. */
 function decrypt(body: Buffer, subscription: BrowserSubscription): string {
@@ -131,6 +146,7 @@ export async function startPushService(): Promise<PushService> {
   const heldResponses = new Set<ServerResponse>();
   const received: ReceivedPush[] = [];
   const problems: string[] = [];
+  const verifiedTokens = new Map<string, VapidClaims>();
   let origin = '';
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -143,7 +159,7 @@ export async function startPushService(): Promise<PushService> {
       problems.push(`${id}: ${why}`);
       res.writeHead(400).end(why);
     };
-    const signer = verifyVapid(req.headers.authorization, vapid, origin);
+    const signer = verifyVapid(req.headers.authorization, vapid, origin, verifiedTokens);
     if ('problem' in signer) return refuse(signer.problem);
     if (req.headers['content-encoding'] !== 'aes128gcm') return refuse('Content-Encoding is not aes128gcm');
     const ttl = Number(req.headers.ttl);
@@ -171,6 +187,8 @@ export async function startPushService(): Promise<PushService> {
       at: Date.now(),
       ttl,
       subject: signer.subject,
+      token: signer.token,
+      serverKey: serverKeyOf(body),
       urgency,
       topic,
     });

@@ -127,6 +127,20 @@ describe('Web Push notifications', () => {
     expect(ownerTopics.get(spring.id)).not.toBe(live.push.delivered(subs.b.endpoint)[0]!.topic);
   });
 
+  it('signs one VAPID token for the push service and reuses it, each payload encrypted with a key of its own', async () => {
+    const owner = await makeUser(live.server.url);
+    const cleaners = await Promise.all([1, 2, 3].map(() => makeUser(live.server.url)));
+    const sub = await subscribe(owner);
+    const cleaning = await makeCleaning(owner);
+    for (const cleaner of cleaners) expect((await offer(cleaner, cleaning)).status).toBe(201);
+    await settled();
+    const got = live.push.delivered(sub.endpoint);
+    expect(got).toHaveLength(3);
+    expect(new Set(got.map((r) => r.token)).size).toBe(1);
+    expect(new Set(got.map((r) => r.serverKey)).size).toBe(3);
+    expect(live.push.problems()).toEqual([]);
+  });
+
   it('keeps a long cleaning name and evaluation within the 4 KiB payload', async () => {
     const owner = await makeUser(live.server.url);
     const cleaner = await makeUser(live.server.url);
