@@ -14,6 +14,12 @@ import { createPushSender, SEND_TIMEOUT_MS, type PushAnswer, type PushSender } f
 export const CLAIM_SECONDS = Math.ceil(SEND_TIMEOUT_MS / 1000) + 2;
 /** Due rows are looked for this often even when no commit announced any (retries, missed announcements). */
 const POLL_MS = 1000;
+/**
+ * A wake claims at once if the last claim began at least this long ago, else this long after it; outcomes are
+ * written likewise. At a high commit rate each statement then carries several notifications instead of one,
+ * for at most this much more latency.
+ */
+export const BATCH_INTERVAL_MS = 20;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 type ClaimedRow = {
@@ -52,6 +58,7 @@ const pgArray = (values: string[]) => `{${values.map((v) => `"${v}"`).join(',')}
 function createOutcomeWriter(fork: () => Em) {
   let queue: { outcome: Outcome; settle: (err?: unknown) => void }[] = [];
   let writing = false;
+  let lastWriteAt = -Infinity;
 
   async function write(batch: Outcome[]) {
     const done = batch.filter((o) => o.kind === 'done');
@@ -83,6 +90,9 @@ function createOutcomeWriter(fork: () => Em) {
   async function drain() {
     writing = true;
     while (queue.length > 0) {
+      const wait = lastWriteAt + BATCH_INTERVAL_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastWriteAt = performance.now();
       const batch = queue;
       queue = [];
       try {
@@ -130,6 +140,9 @@ export function createPushDispatcher(deps: {
   let again = false;
   let stopped = true;
   let poller: NodeJS.Timeout | undefined;
+  /** A wake waiting for the claim interval. */
+  let delayed: NodeJS.Timeout | undefined;
+  let lastClaimAt = -Infinity;
   const timers = new Set<NodeJS.Timeout>();
 
   async function claimDue(limit: number): Promise<ClaimedRow[]> {
@@ -164,10 +177,7 @@ export function createPushDispatcher(deps: {
       logger.warn({ outbox: row.id, attempts: row.attempts }, 'push dropped: its TTL ran out while retrying');
       return finish(row);
     }
-    await fork().execute(
-      'update push_outbox set next_attempt_at = ?, claim = null where id = ? and claim = ?',
-      [new Date(next).toISOString(), row.id, row.claim],
-    );
+    await outcomes.record({ kind: 'retry', id: row.id, claim: row.claim, at: new Date(next).toISOString() });
     const timer = setTimeout(() => {
       timers.delete(timer);
       wake();
@@ -253,8 +263,11 @@ export function createPushDispatcher(deps: {
           break;
         }
         for (const row of rows) track(row);
-        if (rows.length === room) again = true;
-      } while (again && !stopped && inFlight.size < config.maxInFlight);
+        if (rows.length < room) break;
+        // A full batch leaves more due rows behind: claim on while there is room, and when a send finishes.
+        again = true;
+        lastClaimAt = performance.now();
+      } while (!stopped && inFlight.size < config.maxInFlight);
     } catch (err) {
       logger.warn({ err }, 'could not claim due pushes; trying again shortly');
     }
@@ -266,6 +279,16 @@ export function createPushDispatcher(deps: {
       again = true;
       return;
     }
+    if (delayed) return;
+    const wait = lastClaimAt + BATCH_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      delayed = setTimeout(() => {
+        delayed = undefined;
+        wake();
+      }, wait);
+      return;
+    }
+    lastClaimAt = performance.now();
     // Cleared in a later tick, so even a round that ends at once (no room) is seen to have ended; a wake that
     // came after the round's last look starts the next one.
     claiming = claimRound().finally(() => {
@@ -284,6 +307,8 @@ export function createPushDispatcher(deps: {
     async stop(graceMs) {
       stopped = true;
       clearInterval(poller);
+      clearTimeout(delayed);
+      delayed = undefined;
       for (const timer of timers) clearTimeout(timer);
       await claiming;
       let timer: NodeJS.Timeout | undefined;
