@@ -3,9 +3,9 @@
 // and B1's command throughput while notifications flow, against the same command load with nobody subscribed.
 import { startPushService, type PushService } from '../../test/helpers/push-service.ts';
 import { say, table, type ScenarioResult } from '../lib/report.ts';
-import { createBenchDatabase, serverEnv, startServer } from '../lib/services.ts';
+import { createBenchDatabase, readCpuMs, serverEnv, startServer } from '../lib/services.ts';
 import { createSeeder } from '../lib/seed.ts';
-import { latency, ms, ratio } from '../lib/stats.ts';
+import { latency, median, ms, ratio } from '../lib/stats.ts';
 import { runB1, type B1Options } from './b1-commands.ts';
 
 export type B6Options = {
@@ -27,6 +27,21 @@ async function seedSql(databaseUrl: string, text: string) {
   }
 }
 
+/** Transactions PostgreSQL has finished in the current database (each statement outside one counts as one). */
+async function transactions(databaseUrl: string): Promise<number> {
+  const [row] = await seedSql(
+    databaseUrl,
+    'select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()',
+  );
+  return Number((row as { n: string }).n);
+}
+
+/** The CPU time this process (the bench, with the push service in it) has used, in ms. */
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 async function until(predicate: () => Promise<boolean>, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
@@ -46,7 +61,7 @@ async function offerFlow(options: {
   push: PushService;
   subscribe: boolean;
   label: string;
-}): Promise<{ stop(): Promise<{ sent: number; failed: number }> }> {
+}): Promise<{ stop(): Promise<{ sent: number; failed: number; perSecond: number }> }> {
   const seed = createSeeder(options.databaseUrl);
   const owners = await seed.users(`${options.label}owner`, 50);
   const cleaners = await seed.users(`${options.label}cleaner`, 50);
@@ -63,6 +78,7 @@ async function offerFlow(options: {
   let sent = 0;
   let failed = 0;
   const pending = new Set<Promise<void>>();
+  const began = performance.now();
   const run = (async () => {
     let start = performance.now();
     for (let i = 0, n = 0; !stopped && i < cleanings.length; i++, n++) {
@@ -94,10 +110,11 @@ async function offerFlow(options: {
   return {
     async stop() {
       stopped = true;
+      const seconds = (performance.now() - began) / 1000;
       await run;
       await Promise.all([...pending]);
       await seed.close();
-      return { sent, failed };
+      return { sent, failed, perSecond: sent / seconds };
     },
   };
 }
@@ -111,7 +128,13 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
     'b6-server',
   );
   let steady: { sent: number; failed: number; perSecond: number; latency: ReturnType<typeof latency> };
-  let burst: { count: number; perSecond: number };
+  let burst: {
+    count: number;
+    perSecond: number;
+    serverCpuMs: number;
+    pushServiceCpuMs: number;
+    transactions: number;
+  };
   try {
     say(`B6: ${o.rate} notifications/s for ${o.durationMs / 1000} s`);
     const flow = await offerFlow({
@@ -137,6 +160,9 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
     // A backlog: every notification of the steady run queued again at once; how fast does one node drain it?
     await until(async () => (await seedSql(db.url, 'select 1 from push_outbox limit 1')).length === 0);
     const before = push.received().length;
+    const transactionsBefore = await transactions(db.url);
+    const serverCpuBefore = readCpuMs(server.pid);
+    const ownCpuBefore = ownCpuMs();
     const count = (
       await seedSql(
         db.url,
@@ -148,9 +174,23 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
     ).length;
     say(`B6: draining a backlog of ${count}`);
     await push.waitFor((r) => r.length >= before + count, 120_000, 'the backlog');
+    await until(async () => (await seedSql(db.url, 'select 1 from push_outbox limit 1')).length === 0);
+    const serverCpuMs = readCpuMs(server.pid) - serverCpuBefore;
+    const pushServiceCpuMs = ownCpuMs() - ownCpuBefore;
+    // PostgreSQL publishes a backend's counts when it goes idle, at most once a second.
+    await sleep(1500);
     const drained = push.received().slice(before);
-    burst = { count, perSecond: (count - 1) / ((drained.at(-1)!.at - drained[0]!.at) / 1000) };
-    say(`B6: backlog drained at ${burst.perSecond.toFixed(0)} notifications/s`);
+    burst = {
+      count,
+      perSecond: (count - 1) / ((drained.at(-1)!.at - drained[0]!.at) / 1000),
+      serverCpuMs: serverCpuMs / count,
+      pushServiceCpuMs: pushServiceCpuMs / count,
+      // With the bench's own few: the insert, its looks at the outbox and the counts.
+      transactions: (await transactions(db.url)) - transactionsBefore,
+    };
+    say(
+      `B6: backlog drained at ${burst.perSecond.toFixed(0)} notifications/s; per notification: server CPU ${burst.serverCpuMs.toFixed(2)} ms, push service (bench process) CPU ${burst.pushServiceCpuMs.toFixed(2)} ms, ${(burst.transactions / count).toFixed(2)} PostgreSQL transactions`,
+    );
   } finally {
     await server.stop();
     await db.drop();
@@ -158,6 +198,7 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
 
   const b1With = async (subscribe: boolean) => {
     say(`B6: B1 beside ${o.rate} offers/s, ${subscribe ? 'each notified' : 'nobody subscribed'}`);
+    let offers = { sent: 0, failed: 0, perSecond: 0 };
     const result = await runB1({
       ...o.b1,
       serverEnv: push.env(),
@@ -170,23 +211,31 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
           subscribe,
           label: subscribe ? 'b6on' : 'b6off',
         });
-        return async () => void (await flow.stop());
+        return async () => void (offers = await flow.stop());
       },
     });
     const opsPerSec = Number(result.rows[0]!.value);
-    say(`B6: B1 ${opsPerSec} ops/s (${subscribe ? 'notifications flowing' : 'nobody subscribed'})`);
-    return opsPerSec;
+    const { app } = result.raw as { app: { cpuMsPerOp: number }[] };
+    const cpuMsPerOp = median(app.map((r) => r.cpuMsPerOp));
+    say(
+      `B6: B1 ${opsPerSec} ops/s (${subscribe ? 'notifications flowing' : 'nobody subscribed'}), server CPU ${cpuMsPerOp.toFixed(2)} ms/op; ${offers.perSecond.toFixed(0)} offers/s beside it (${offers.failed} failed)`,
+    );
+    return { opsPerSec, cpuMsPerOp, offers };
   };
   // On a machine loaded by other work B1 itself may fail; the push figures above still stand.
   const measure = (subscribe: boolean) =>
     b1With(subscribe).catch((e: unknown) => {
       say(`B6: B1 failed: ${(e as Error).message}`);
-      return NaN;
+      return { opsPerSec: NaN, cpuMsPerOp: NaN, offers: { sent: 0, failed: 0, perSecond: NaN } };
     });
-  const quiet = await measure(false);
-  const flowing = await measure(true);
+  const quietRun = await measure(false);
+  const flowingRun = await measure(true);
   await push.close();
+  const quiet = quietRun.opsPerSec;
+  const flowing = flowingRun.opsPerSec;
   const drop = 1 - flowing / quiet;
+  // Both runs must carry the same extra command load for their difference to be the notifications' cost.
+  const offersApart = Math.abs(flowingRun.offers.perSecond / quietRun.offers.perSecond - 1);
 
   return {
     id: 'B6',
@@ -200,6 +249,17 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
         ratio: '',
         target: '',
         verdict: '',
+        measure: { value: burst.perSecond, higherIsBetter: true },
+      },
+      {
+        scenario: 'B6',
+        metric: 'server CPU ms per notification, backlog',
+        value: burst.serverCpuMs.toFixed(2),
+        baseline: '',
+        ratio: '',
+        target: '',
+        verdict: '',
+        measure: { value: burst.serverCpuMs, higherIsBetter: false },
       },
       {
         scenario: 'B6',
@@ -209,6 +269,7 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
         ratio: '',
         target: 'p99 ≤ 500 ms',
         verdict: steady.latency.p99 <= 500 ? 'met' : 'missed',
+        measure: { value: steady.latency.p99, higherIsBetter: false },
       },
       {
         scenario: 'B6',
@@ -218,6 +279,7 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
         ratio: ratio(flowing, quiet),
         target: '≥ 0.95×',
         verdict: Number.isNaN(drop) ? '' : drop <= 0.05 ? 'met' : 'missed',
+        measure: { value: flowing / quiet, higherIsBetter: true },
       },
     ],
     details: [
@@ -232,21 +294,26 @@ export async function runB6(o: B6Options): Promise<ScenarioResult> {
           ],
           [
             `backlog of ${burst.count} queued at once`,
-            `drained at ${burst.perSecond.toFixed(0)} notifications/s`,
+            `drained at ${burst.perSecond.toFixed(0)} notifications/s; per notification: server CPU ${burst.serverCpuMs.toFixed(2)} ms, push service CPU ${burst.pushServiceCpuMs.toFixed(2)} ms, ${(burst.transactions / burst.count).toFixed(2)} PostgreSQL transactions (the bench's own 7 or so included)`,
           ],
           [
             `B1 (${o.b1.reps} × ${o.b1.durationMs / 1000} s) beside ${o.rate} offers/s, nobody subscribed`,
-            `${quiet.toFixed(0)} ops/s`,
+            `${quiet.toFixed(0)} ops/s, server CPU ${quietRun.cpuMsPerOp.toFixed(2)} ms/op; ${quietRun.offers.perSecond.toFixed(0)} offers/s made (${quietRun.offers.failed} failed)`,
           ],
           [
             `B1 beside the same offers, each one notification`,
-            `${flowing.toFixed(0)} ops/s (${(drop * 100).toFixed(1)}% fewer)`,
+            `${flowing.toFixed(0)} ops/s (${(drop * 100).toFixed(1)}% fewer), server CPU ${flowingRun.cpuMsPerOp.toFixed(2)} ms/op; ${flowingRun.offers.perSecond.toFixed(0)} offers/s made (${flowingRun.offers.failed} failed)`,
           ],
         ],
       ),
       '',
-      "Latency is from the event's `at` (stamped in the command's transaction, just before its commit) to the push service's receipt of the request. Both B1 runs carry the same extra command load (the offers), so their difference is what sending the notifications costs the commands.",
+      `Latency is from the event's \`at\` (stamped in the command's transaction, just before its commit) to the push service's receipt of the request. Both B1 runs carry the same extra command load (the offers), so their difference is what sending the notifications costs the commands${offersApart > 0.05 ? `; in this run they did not: the offer rates made differ by ${(offersApart * 100).toFixed(0)} % (a loaded machine), so the B1 ratio is not a fair comparison` : ''}. The server CPU per B1 op counts everything the server did meanwhile (the offers and their notifications too). The push service decrypts every payload and verifies each distinct VAPID token in the bench's own process, on the same cores: its CPU per notification is given above, as it weighs on the flowing run alone.`,
     ],
-    raw: { options: { ...o, b1: { ...o.b1, alongside: undefined } }, steady, burst, b1: { quiet, flowing } },
+    raw: {
+      options: { ...o, b1: { ...o.b1, alongside: undefined } },
+      steady,
+      burst,
+      b1: { quiet: quietRun, flowing: flowingRun },
+    },
   };
 }
