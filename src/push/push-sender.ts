@@ -1,11 +1,11 @@
-// Sends one notification: encrypted for the subscription (payload-encryption.ts), signed with a VAPID JWT made
-// once per push service (vapid-token.ts), and POSTed with node's own client, so that a plain-http test push
-// service (listed exactly in PUSH_SERVICE_ORIGINS) works as well as https.
+// Sends one notification: web-push encrypts it for the subscription and makes its request headers, with a VAPID
+// JWT that web-push signed once per push service (vapid-token.ts); we POST it with node's own client, so that a
+// plain-http test push service (listed exactly in PUSH_SERVICE_ORIGINS) works as well as https.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
+import webpush from 'web-push';
 import type { PushConfig, VapidKeys } from '../config.ts';
-import { encryptPayload } from './payload-encryption.ts';
 import { checkPushEndpoint, isPrivateAddress } from './service-origins.ts';
 import { createVapidAuthorizer } from './vapid-token.ts';
 
@@ -51,16 +51,23 @@ export function createPushSender(
       // Checked again at send time: the allow-list may have changed since the subscription was stored.
       const allowed = checkPushEndpoint(message.endpoint, config.serviceOrigins);
       if (typeof allowed === 'string') return Promise.reject(new Error(`endpoint refused: ${allowed}`));
-      const body = encryptPayload(message.payload, message.keys);
-      const headers: http.OutgoingHttpHeaders = {
-        TTL: message.ttlSeconds,
-        Urgency: message.urgency,
-        Topic: message.topic,
-        'Content-Type': 'application/octet-stream',
-        'Content-Encoding': 'aes128gcm',
-        'Content-Length': body.length,
-        Authorization: vapidTokens.authorization(`${allowed.url.protocol}//${allowed.url.host}`),
-      };
+      // No vapidDetails: web-push would sign a new JWT for every message; the reused one goes in as a header.
+      const details = webpush.generateRequestDetails(
+        { endpoint: message.endpoint, keys: message.keys },
+        message.payload,
+        {
+          vapidDetails: null as never,
+          headers: {
+            Authorization: vapidTokens.authorization(`${allowed.url.protocol}//${allowed.url.host}`),
+          },
+          TTL: message.ttlSeconds,
+          urgency: message.urgency,
+          topic: message.topic,
+          contentEncoding: 'aes128gcm',
+        },
+      );
+      const headers = details.headers as http.OutgoingHttpHeaders;
+      const body = details.body;
       // A name allowed by a wildcard must not resolve into the private network (a rebinding push service
       // domain); an origin listed exactly is trusted to be where the operator said.
       const lookup: typeof dnsLookup = allowed.origin.wildcard
