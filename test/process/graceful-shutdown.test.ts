@@ -55,7 +55,9 @@ describe('graceful shutdown', () => {
     }).then((r) => r.json() as Promise<unknown[]>);
     expect(events.length).toBe(answers.filter((a) => a.ok).length);
     expect(await restarted.stop()).toBe(0);
-  });
+    // Two server processes start here; on PGlite each one's first start (WASM, initdb, migrations) took 10-15 s
+    // on this loaded 2-core machine, and the whole test passed 60 s there.
+  }, 180_000);
 });
 
 describe('graceful shutdown of a long-polling client', () => {
