@@ -29,15 +29,23 @@ export function createSeeder(databaseUrl: string): Seeder {
   // Dropping the database at the end terminates idle connections; that is expected, not a failure.
   pool.on('error', () => {});
   const sql = async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[];
+  let keyed: Promise<boolean> | undefined;
   return {
     sql,
     async users(prefix, count) {
       passwordHash ??= hashPassword(BENCH_PASSWORD);
       const hash = await passwordHash;
+      // A server from before account keys (migration 0007), measured by --compare, has no key columns.
+      keyed ??= sql(
+        `select 1 from information_schema.columns where table_name = 'users' and column_name = 'username_key'`,
+      ).then((r) => r.length > 0);
+      const keys = (await keyed)
+        ? { columns: ', username_key, email_key', values: ", lower(u), lower(u) || '@bench.example'" }
+        : { columns: '', values: '' };
       const rows = await sql<{ id: number; username: string; email: string }>(
         `with u as (
-           insert into users (username, email, username_key, email_key, password_hash)
-           select u, u || '@bench.example', lower(u), lower(u) || '@bench.example', $3
+           insert into users (username, email${keys.columns}, password_hash)
+           select u, u || '@bench.example'${keys.values}, $3
              from generate_series(1, $2::int) as i, lateral (select $1 || '_' || i as u) n
            returning id, username, email)
          , p as (insert into profiles (user_id, full_name) select id, 'Bench ' || username from u)
