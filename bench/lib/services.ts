@@ -126,6 +126,13 @@ export function readCpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
+/** System calls that read and that wrote so far (from /proc): each socket write or read is one. */
+export function readSyscalls(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
+  return { reads: field('syscr'), writes: field('syscw') };
+}
+
 /**
  * Starts a script and waits for its JSON "listening" line (with `url`). Its output goes to a file under
  * .bench/, so that reading the logs costs the benchmark nothing while it measures.

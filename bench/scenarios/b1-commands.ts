@@ -1,6 +1,6 @@
 // B1: command throughput with durable commits, against the same SQL transactions sent straight through pg.
 import { startWorker } from '../lib/rpc.ts';
-import { createBenchDatabase, readCpuMs, serverEnv, startServer } from '../lib/services.ts';
+import { createBenchDatabase, readCpuMs, readSyscalls, serverEnv, startServer } from '../lib/services.ts';
 import { createSeeder } from '../lib/seed.ts';
 import { latency, median, ms, ratio, type Latency } from '../lib/stats.ts';
 import { say, table, type ScenarioResult } from '../lib/report.ts';
@@ -28,21 +28,38 @@ type Run = {
   latencies: number[];
   pushes: number;
 };
-type Rep = { opsPerSec: number; latency: Latency; errors: number; pushesPerSec: number; cpuMsPerOp: number };
+type Rep = {
+  opsPerSec: number;
+  latency: Latency;
+  errors: number;
+  pushesPerSec: number;
+  cpuMsPerOp: number;
+  /** System calls that wrote (sockets: clients, PostgreSQL) per command: unlike CPU, the machine's load moves it little. */
+  writesPerOp: number;
+  readsPerOp: number;
+};
+type Used = { cpuMs: number; reads: number; writes: number };
 
-const summarise = (r: Run, cpuMs: number): Rep => ({
+const summarise = (r: Run, used: Used): Rep => ({
   opsPerSec: (r.ops / r.elapsedMs) * 1000,
   latency: latency(r.latencies),
   errors: r.errors,
   pushesPerSec: (r.pushes / r.elapsedMs) * 1000,
-  cpuMsPerOp: cpuMs / Math.max(1, r.ops),
+  cpuMsPerOp: used.cpuMs / Math.max(1, r.ops),
+  writesPerOp: used.writes / Math.max(1, r.ops),
+  readsPerOp: used.reads / Math.max(1, r.ops),
 });
 
-/** Runs `fn` and returns its result with the CPU time process `pid` spent meanwhile. */
-async function withCpu<T>(pid: number, fn: () => Promise<T>): Promise<[T, number]> {
-  const before = readCpuMs(pid);
+/** Runs `fn` and returns its result with the CPU time and system calls process `pid` spent meanwhile. */
+async function withCpu<T>(pid: number, fn: () => Promise<T>): Promise<[T, Used]> {
+  const cpu = readCpuMs(pid);
+  const calls = readSyscalls(pid);
   const result = await fn();
-  return [result, readCpuMs(pid) - before];
+  const after = readSyscalls(pid);
+  return [
+    result,
+    { cpuMs: readCpuMs(pid) - cpu, reads: after.reads - calls.reads, writes: after.writes - calls.writes },
+  ];
 }
 
 export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<ScenarioResult> {
@@ -108,7 +125,7 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
       appReps.push(a);
       pgReps.push(p);
       say(
-        `B1 rep ${rep + 1}/${o.reps}: sockets ${a.opsPerSec.toFixed(0)} ops/s (p99 ${ms(a.latency.p99)} ms, ${a.errors} errors, server CPU ${a.cpuMsPerOp.toFixed(2)} ms/op), pg ${p.opsPerSec.toFixed(0)} ops/s (p99 ${ms(p.latency.p99)} ms, client CPU ${p.cpuMsPerOp.toFixed(2)} ms/op)`,
+        `B1 rep ${rep + 1}/${o.reps}: sockets ${a.opsPerSec.toFixed(0)} ops/s (p99 ${ms(a.latency.p99)} ms, ${a.errors} errors, server CPU ${a.cpuMsPerOp.toFixed(2)} ms/op, ${a.writesPerOp.toFixed(2)} writes and ${a.readsPerOp.toFixed(2)} reads/op), pg ${p.opsPerSec.toFixed(0)} ops/s (p99 ${ms(p.latency.p99)} ms, client CPU ${p.cpuMsPerOp.toFixed(2)} ms/op, ${p.writesPerOp.toFixed(2)} writes and ${p.readsPerOp.toFixed(2)} reads/op)`,
       );
     }
     await stopAlongside?.();
@@ -140,6 +157,26 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
           target: '',
           verdict: '',
           measure: { value: m(appReps, 'p99'), higherIsBetter: false },
+        },
+        {
+          scenario: 'B1',
+          metric: 'process CPU per command (ms)',
+          value: median(appReps.map((r) => r.cpuMsPerOp)).toFixed(2),
+          baseline: median(pgReps.map((r) => r.cpuMsPerOp)).toFixed(2),
+          ratio: ratio(median(appReps.map((r) => r.cpuMsPerOp)), median(pgReps.map((r) => r.cpuMsPerOp))),
+          target: '',
+          verdict: '',
+          measure: { value: median(appReps.map((r) => r.cpuMsPerOp)), higherIsBetter: false },
+        },
+        {
+          scenario: 'B1',
+          metric: 'process write system calls per command',
+          value: median(appReps.map((r) => r.writesPerOp)).toFixed(2),
+          baseline: median(pgReps.map((r) => r.writesPerOp)).toFixed(2),
+          ratio: ratio(median(appReps.map((r) => r.writesPerOp)), median(pgReps.map((r) => r.writesPerOp))),
+          target: '',
+          verdict: '',
+          measure: { value: median(appReps.map((r) => r.writesPerOp)), higherIsBetter: false },
         },
       ],
       details: [
