@@ -86,6 +86,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const authUsers = createAuthUserCache(config.authUserCacheMs);
   const depsFor = (em: Em): Deps => ({ em, tokens, authUsers });
+  // A request's or handshake's own dependencies, its fork made when first used: one whose caller's account is
+  // cached and that reads nothing (a handshake) makes none.
+  const openUnitOfWork = (): Deps => {
+    let em: Em | undefined;
+    return {
+      get em() {
+        return (em ??= orm.em.fork() as Em);
+      },
+      tokens,
+      authUsers,
+    };
+  };
 
   const { vapid } = config.push;
   const pushDispatcher: PushDispatcher | undefined = vapid
@@ -99,6 +111,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     redis,
     tokens,
     depsFor,
+    openUnitOfWork,
     metrics,
     onSessionClosed: (userId) => authUsers.evict(userId),
     onPushQueued: pushDispatcher?.wake,
@@ -171,9 +184,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     trustProxy: config.trustProxy,
     version: packageJson.version,
     asyncapi: buildAsyncApiDocument(realtime.commandSchemas(), packageJson.version),
-    // Each route opens its request's one unit of work where it starts, before auth, so that the authenticated
-    // user lives in the same identity map as the rest of the request (no context to lose across body parsing).
-    deps: { openUnitOfWork: () => depsFor(orm.em.fork() as Em) },
+    // Each route opens its request's one unit of work where it starts, before auth (no context to lose across
+    // body parsing); its fork is made on first use.
+    deps: { openUnitOfWork },
     health: {
       live: () => !stopping,
       ready: async () => {

@@ -58,7 +58,8 @@ async function authenticate(req: IncomingMessage): Promise<UserRow> {
   if (typeof payload !== 'object' || typeof payload.username !== 'string' || typeof payload.sub !== 'string')
     throw new HttpError(401, 'Could not validate token credentials.');
   const { rows } = await pool.query<UserRow>(
-    'select "u0".* from "users" as "u0" where "u0"."username" = $1 limit 1',
+    `select id, username, email, email_verified, is_active, is_superuser, created_at, updated_at
+       from users where username = $1 limit 1`,
     [payload.username],
   );
   const user = rows[0];
@@ -213,7 +214,8 @@ async function oneOffer(user: UserRow, cleaningId: number, username: string): Pr
 
 async function me(user: UserRow): Promise<unknown> {
   const { rows } = await pool.query<Row>(
-    'select "p0".* from "profiles" as "p0" where "p0"."user_id" = $1 limit 1',
+    `select id, user_id, full_name, phone_number, bio, image, created_at, updated_at
+       from profiles where user_id = $1 limit 1`,
     [user.id],
   );
   const p = rows[0];

@@ -1,13 +1,14 @@
 import type { AccessToken, LoginInput, RegisterInput, UserPublic } from '../contract/schemas.ts';
-import { User } from '../db/entities/index.ts';
+import type { User } from '../db/entities/index.ts';
 import { violatedConstraint } from '../db/db-errors.ts';
 import type { Em } from '../db/orm.ts';
 import {
-  findProfileOf,
   findUserByEmailKey,
   findUserByUsernameKey,
-  findUserForToken,
   insertUserWithProfile,
+  readAccountForToken,
+  readProfileOf,
+  type Account,
 } from '../db/queries/users.ts';
 import { appendEvents } from '../events/append.ts';
 import { deletePushSubscriptionsOf } from './push-subscriptions.ts';
@@ -71,51 +72,45 @@ export async function loginWithPassword(deps: Deps, input: LoginInput): Promise<
   return accessToken(deps, user);
 }
 
-/** Resolves a bearer token to an active user, with the original's three distinct 401s. */
-export async function authenticateToken(deps: Pick<Deps, 'em' | 'tokens' | 'authUsers'>, token: string) {
+/**
+ * Resolves a bearer token to an active account, with the original's three distinct 401s. The account is read
+ * (or taken from this node's cache), not loaded as an entity: a use case that changes an account loads it in
+ * its own transaction; `em` is touched only when the account has to be read.
+ */
+export async function authenticateToken(
+  deps: Pick<Deps, 'em' | 'tokens' | 'authUsers'>,
+  token: string,
+): Promise<{ user: Account; expiresAt: number }> {
   const claims = deps.tokens.verify(token);
-  const user = await findTokenUser(deps, claims.username);
+  const user = await findTokenAccount(deps, claims.username);
   // The token was issued to this username *and* email: an account deleted and registered again under the
   // same username is someone else, whom the old token must not open.
   if (!user || user.email !== claims.email) throw domainError('NO_AUTHENTICATED_USER');
-  if (!user.canAuthenticate()) throw domainError('INACTIVE_USER');
+  if (!user.isActive) throw domainError('INACTIVE_USER');
   return { user, expiresAt: claims.expiresAt };
 }
 
 /** The account a token names, from this node's short-lived cache when it holds it (see `auth-user-cache.ts`). */
-async function findTokenUser(deps: Pick<Deps, 'em' | 'authUsers'>, username: string): Promise<User | null> {
+async function findTokenAccount(
+  deps: Pick<Deps, 'em' | 'authUsers'>,
+  username: string,
+): Promise<Account | undefined> {
   const cache = deps.authUsers;
   const cached = cache?.get(username);
-  if (cached) return deps.em.merge(User, { ...cached }, { refresh: false });
+  if (cached) return cached;
   const mark = cache?.mark() ?? 0;
-  const user = await findUserForToken(deps.em, username);
-  if (user?.isActive)
-    cache?.set(
-      username,
-      {
-        id: user.id,
-        username: user.username,
-        email: user.email,
-        usernameKey: user.usernameKey,
-        emailKey: user.emailKey,
-        emailVerified: user.emailVerified,
-        isActive: user.isActive,
-        isSuperuser: user.isSuperuser,
-        createdAt: user.createdAt,
-        updatedAt: user.updatedAt,
-      },
-      mark,
-    );
+  const user = await readAccountForToken(deps.em, username);
+  if (user?.isActive) cache?.set(username, user, mark);
   return user;
 }
 
 /** U3: the caller's own account with its profile; no token is included. */
-export async function getCurrentUser(deps: Deps, user: User): Promise<UserPublic> {
-  return userPublic(user, await findProfileOf(deps.em, user.id));
+export async function getCurrentUser(deps: Deps, user: Account): Promise<UserPublic> {
+  return userPublic(user, (await readProfileOf(deps.em, user.id)) ?? null);
 }
 
 /** Deactivates an account (superusers only, or the user themself); its open sessions are closed everywhere. */
-export async function deactivateUser(deps: Deps, actor: User, username: string): Promise<UserPublic> {
+export async function deactivateUser(deps: Deps, actor: Account, username: string): Promise<UserPublic> {
   const isSelf = accountKey(actor.username) === accountKey(username);
   if (!isSelf && !actor.isSuperuser) throw domainError('ADMIN_ONLY');
   const user = await deps.em.transactional(async (tx) => {
@@ -128,5 +123,5 @@ export async function deactivateUser(deps: Deps, actor: User, username: string):
   });
   // Other nodes evict when they hear the notice; this one need not wait for it.
   deps.authUsers?.evict(user.id);
-  return userPublic(user, await findProfileOf(deps.em, user.id));
+  return userPublic(user, (await readProfileOf(deps.em, user.id)) ?? null);
 }

@@ -3,28 +3,16 @@
 // cached account may outlive is bounded: a deactivation evicts it on the node that made it at once, on every
 // other node when that node hears the deactivation's `session:closed` notice, and in any case after the TTL.
 
-/** An account's columns as last read, enough to rebuild the entity in a request's own unit of work. */
-export type CachedUser = Readonly<{
-  id: number;
-  username: string;
-  email: string;
-  usernameKey: string;
-  emailKey: string;
-  emailVerified: boolean;
-  isActive: boolean;
-  isSuperuser: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}>;
+import type { Account } from '../db/queries/users.ts';
 
 export type AuthUserCache = {
   /** The account last read for this token username, if read less than the TTL ago and not evicted since. */
-  get(username: string): CachedUser | undefined;
+  get(username: string): Account | undefined;
   /**
    * A lookup's result, with the mark taken before it read (`mark()`): a lookup that raced an eviction (it may
    * have read the row before the deactivation committed) is not kept.
    */
-  set(username: string, user: CachedUser, mark: number): void;
+  set(username: string, user: Account, mark: number): void;
   /** Call before reading an account that may be kept. */
   mark(): number;
   /** Forgets the account everywhere on this node (it was deactivated or changed). */
@@ -35,7 +23,7 @@ export type AuthUserCache = {
 const MAX_ENTRIES = 50_000;
 
 export function createAuthUserCache(ttlMs: number, now: () => number = Date.now): AuthUserCache {
-  const entries = new Map<string, { user: CachedUser; until: number }>();
+  const entries = new Map<string, { user: Account; until: number }>();
   let evictions = 0;
   return {
     get(username) {

@@ -14,18 +14,18 @@ import type {
   UserPublic,
   UserSummary,
 } from '../contract/schemas.ts';
-import type { Profile, User } from '../db/entities/index.ts';
 import type { CleaningColumns, CleaningStanding, FeedRow, StandingColumns } from '../db/queries/cleanings.ts';
 import type { EvaluationRow, EvaluationStatsRow, ReputationColumns } from '../db/queries/evaluations.ts';
 import type { OfferEventRow } from '../db/queries/event-log.ts';
 import type { MyOfferRow, OfferRow, OfferWithOffererRow } from '../db/queries/offers.ts';
+import type { Account, ProfileColumns } from '../db/queries/users.ts';
 import { offerRecordOf } from '../events/stored-events.ts';
 
 /** A timestamp as the wire carries it, whichever way the driver (or a stored record) holds it. */
 export const isoOf = (v: Date | string) => new Date(v).toISOString();
 
 export function profilePublic(
-  profile: Profile,
+  profile: ProfileColumns,
   owner?: { username: string; email: string | null },
 ): ProfilePublic {
   return {
@@ -42,9 +42,10 @@ export function profilePublic(
   };
 }
 
+/** An account as its owner sees it: an entity (just registered) or the account authentication read. */
 export function userPublic(
-  user: User,
-  profile: Profile | null,
+  user: Account,
+  profile: ProfileColumns | null,
   accessToken: AccessToken | null = null,
 ): UserPublic {
   return {

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { User } from '../db/entities/index.ts';
+import type { Account } from '../db/queries/users.ts';
 import { authenticateToken } from '../domain/accounts.ts';
 import type { Deps } from '../domain/context.ts';
 import { domainError } from '../domain/errors.ts';
@@ -13,7 +13,7 @@ export function bearerToken(req: Request): string | undefined {
 }
 
 /** The caller of an authenticated route, or one of the original's 401s. */
-export async function authenticateRequest(deps: Deps, req: Request): Promise<User> {
+export async function authenticateRequest(deps: Deps, req: Request): Promise<Account> {
   const token = bearerToken(req);
   if (!token) throw domainError('NOT_AUTHENTICATED');
   const { user } = await authenticateToken(deps, token);

@@ -2,7 +2,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import type { z } from 'zod';
 import type { ErrorCode } from '../contract/error-codes.ts';
 import { check, type Checked } from '../contract/validation.ts';
-import type { User } from '../db/entities/index.ts';
+import type { Account } from '../db/queries/users.ts';
 import type { Deps } from '../domain/context.ts';
 import { domainError, validationError } from '../domain/errors.ts';
 import { authenticateRequest } from './auth.ts';
@@ -28,7 +28,8 @@ type OutputOf<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 /** What a handler gets: the request's own dependencies, the caller, and its already-checked input. */
 export type RouteContext<P, Q, B, Auth extends boolean> = {
   deps: Deps;
-  user: Auth extends true ? User : undefined;
+  /** The caller's account as authentication read it (see `authenticateToken`). */
+  user: Auth extends true ? Account : undefined;
   params: OutputOf<P>;
   query: OutputOf<Q>;
   body: BodyOf<B>;

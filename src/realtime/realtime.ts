@@ -72,6 +72,8 @@ export function createRealtime(options: {
   redis: RedisClients | undefined;
   tokens: TokenService;
   depsFor(em: Em): Deps;
+  /** A handshake's dependencies, whose fork is made on first use (a cached account needs none). */
+  openUnitOfWork(): Deps;
   /** Told of every account closed anywhere (a `session:closed` notice heard by this node). */
   onSessionClosed?: (userId: number) => void;
   metrics: Metrics;
@@ -135,8 +137,7 @@ export function createRealtime(options: {
   });
 
   authenticateHandshakes(io, {
-    fork,
-    depsFor: options.depsFor,
+    deps: options.openUnitOfWork,
     logger,
     socketsPerAccount: config.socketsPerAccount,
   });

@@ -1,5 +1,4 @@
 import type { HandshakeErrorData } from '../contract/socket-events.ts';
-import type { Em } from '../db/orm.ts';
 import { authenticateToken } from '../domain/accounts.ts';
 import type { Deps } from '../domain/context.ts';
 import { domainError, type DomainError } from '../domain/errors.ts';
@@ -21,7 +20,7 @@ function refusal(message: string, error: DomainError): HandshakeError {
  */
 export function authenticateHandshakes(
   io: IoServer,
-  options: { fork(): Em; depsFor(em: Em): Deps; logger: Logger; socketsPerAccount: number },
+  options: { deps(): Deps; logger: Logger; socketsPerAccount: number },
 ): void {
   // Counted from the handshake's acceptance to the connection's close, so that a burst of parallel handshakes
   // cannot all pass before any of them is counted.
@@ -43,7 +42,7 @@ export function authenticateHandshakes(
       if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
         throw domainError('NOT_AUTHENTICATED');
       }
-      const { user, expiresAt } = await authenticateToken(options.depsFor(options.fork()), token);
+      const { user, expiresAt } = await authenticateToken(options.deps(), token);
       admitSocket(user.id, socket.conn);
       socket.data.userId = user.id;
       socket.data.username = user.username;

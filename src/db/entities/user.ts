@@ -24,10 +24,6 @@ const UserSchema = defineEntity({
 });
 
 /** An account. Usernames and emails are unique by their accountKey (enforced by the schema). */
-export class User extends UserSchema.class {
-  canAuthenticate(): boolean {
-    return this.isActive;
-  }
-}
+export class User extends UserSchema.class {}
 UserSchema.setClass(User);
 export { UserSchema };
