@@ -4,12 +4,24 @@ import type { Logger } from '../logger.ts';
 import { DomainError } from '../domain/errors.ts';
 import { reportError } from '../error-report.ts';
 
+/**
+ * Writes a JSON answer: what Express's `res.status(status).json(body)` writes (with no ETag and no JSON
+ * settings), without its content-type parsing and its `send` checks, which every answer would pay for.
+ */
+export function sendJson(res: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body) ?? 'null';
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
 /** Writes a domain error as `status` + `{detail, code}`; 401s carry `WWW-Authenticate: Bearer`, as in OAuth2. */
 export function sendError(res: Response, error: DomainError): void {
   if (res.headersSent) return;
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-  res.status(error.status).json(restErrorBody(error));
+  sendJson(res, error.status, restErrorBody(error));
 }
 
 /** The JSON body REST answers for `error` (also the source of the OpenAPI document's error examples). */

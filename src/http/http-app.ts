@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { domainError } from '../domain/errors.ts';
 import { docsRouter } from './docs-page.ts';
-import { errorHandler, sendError } from './error-responses.ts';
+import { errorHandler, sendError, sendJson } from './error-responses.ts';
 import type { HttpDeps } from './http-deps.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { mountRoutes, type RouteTable } from './route-table.ts';
@@ -29,14 +29,12 @@ export type HttpAppOptions = {
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-function requestIds(): RequestHandler {
-  return (req, res, next) => {
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    res.locals.requestId = id;
-    res.setHeader('X-Request-Id', id);
-    next();
-  };
+/** The request's id: the client's `X-Request-Id` when it reads as one, else a new one; echoed back. */
+function assignRequestId(req: Request, res: Response): void {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.locals.requestId = id;
+  res.setHeader('X-Request-Id', id);
 }
 
 /** The route's pattern for metrics: the route table's path, or Express's for the few routes outside it. */
@@ -47,8 +45,9 @@ function routeLabel(req: Request, res: Response): string {
   return typeof path === 'string' ? req.baseUrl + path : '(unmatched)';
 }
 
-function accessLog(logger: Logger, metrics: Pick<Metrics, 'httpRequest'>): RequestHandler {
-  return (req, res, next) => {
+/** One access-log line and one metrics sample per request, when its answer has been sent. */
+function accessLog(logger: Logger, metrics: Pick<Metrics, 'httpRequest'>) {
+  return (req: Request, res: Response): void => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -65,7 +64,6 @@ function accessLog(logger: Logger, metrics: Pick<Metrics, 'httpRequest'>): Reque
         'request',
       );
     });
-    next();
   };
 }
 
@@ -80,8 +78,31 @@ const CONTENT_SECURITY_POLICY = {
   'form-action': ["'self'"],
 };
 
-function securityHeaders(): RequestHandler[] {
-  return [
+/**
+ * What a helmet middleware does to every answer, found by running it once: with no per-request directive (no
+ * nonce), helmet sets the same headers on every answer, so they are set from this list instead of through its
+ * dozen chained middlewares. Anything else helmet did (another call, a late or failed `next`) throws here, at
+ * start-up.
+ */
+export function recordHeaders(middleware: RequestHandler): { set: [string, string][]; removed: string[] } {
+  const set: [string, string][] = [];
+  const removed: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: unknown) => void set.push([name, String(value)]),
+    removeHeader: (name: string) => void removed.push(name),
+  };
+  let passed = false;
+  middleware({} as Request, recorder as unknown as Response, (err?: unknown) => {
+    if (err) throw err instanceof Error ? err : new Error(String(err));
+    passed = true;
+  });
+  if (!passed) throw new Error('the security headers middleware did not pass the request on at once');
+  return { set, removed };
+}
+
+/** Helmet's headers, and `no-store` on the API's answers. */
+function securityHeaders() {
+  const { set, removed } = recordHeaders(
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
       // Ignored over plain HTTP; behind a TLS terminator it keeps browsers on HTTPS.
@@ -91,32 +112,52 @@ function securityHeaders(): RequestHandler[] {
       crossOriginOpenerPolicy: { policy: 'same-origin' },
       crossOriginResourcePolicy: { policy: 'same-origin' },
     }),
-    (req, res, next) => {
-      // API answers carry tokens and private data: no browser or proxy may keep a copy.
-      if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
-      next();
-    },
-  ];
+  );
+  return (req: Request, res: Response): void => {
+    for (const [name, value] of set) res.setHeader(name, value);
+    for (const name of removed) res.removeHeader(name);
+    // API answers carry tokens and private data: no browser or proxy may keep a copy.
+    if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+  };
 }
 
-/** Answers CORS only for configured origins; every other origin gets no CORS headers at all. */
-function cors(allowed: readonly string[]): RequestHandler {
+/**
+ * Answers CORS only for configured origins; every other origin gets no CORS headers at all. True when it
+ * answered the request (a preflight).
+ */
+function cors(allowed: readonly string[]) {
   const origins = new Set(allowed);
-  return (req, res, next) => {
+  return (req: Request, res: Response): boolean => {
     const origin = req.headers.origin;
-    if (origin && origins.has(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-      res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
-      if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
-        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Request-Id');
-        res.setHeader('Access-Control-Max-Age', '600');
-        res.status(204).end();
-        return;
-      }
+    if (!origin || !origins.has(origin)) return false;
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Request-Id');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return true;
     }
-    next();
+    return false;
+  };
+}
+
+/**
+ * What every request gets before its route, in this order: its id, the security headers, its access-log line
+ * (and metrics) once answered, and CORS. One middleware rather than one each: Express's router costs a dispatch
+ * per middleware, on every request.
+ */
+function everyRequest(options: HttpAppOptions): RequestHandler {
+  const headers = securityHeaders();
+  const logged = accessLog(options.logger, options.metrics);
+  const answeredCors = cors(options.corsOrigins);
+  return (req, res, next) => {
+    assignRequestId(req, res);
+    headers(req, res);
+    logged(req, res);
+    if (!answeredCors(req, res)) next();
   };
 }
 
@@ -141,15 +182,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.set('trust proxy', Array.isArray(options.trustProxy) ? [...options.trustProxy] : options.trustProxy);
-  app.use(
-    requestIds(),
-    ...securityHeaders(),
-    accessLog(options.logger, options.metrics),
-    cors(options.corsOrigins),
-  );
+  app.use(everyRequest(options));
 
   app.get('/healthz', (_req, res) => {
-    res.status(options.health.live() ? 200 : 503).json({ status: options.health.live() ? 'ok' : 'stopping' });
+    const live = options.health.live();
+    sendJson(res, live ? 200 : 503, { status: live ? 'ok' : 'stopping' });
   });
   app.get('/readyz', async (_req, res) => {
     const checks = await options.health.ready();

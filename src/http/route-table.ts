@@ -6,6 +6,7 @@ import type { Account } from '../db/queries/users.ts';
 import type { Deps } from '../domain/context.ts';
 import { domainError, validationError } from '../domain/errors.ts';
 import { authenticateRequest } from './auth.ts';
+import { sendJson } from './error-responses.ts';
 import type { HttpDeps } from './http-deps.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
@@ -115,7 +116,9 @@ export function mountRoutes(router: Router, routes: RouteTable, http: HttpDeps):
       res.locals.route = route.path;
       next();
     };
-    router[route.method](expressPath(route.path), named, ...parsers, async (req: Request, res: Response) => {
+    const before = parsers.length > 0 ? [named, ...parsers] : [];
+    router[route.method](expressPath(route.path), ...before, async (req: Request, res: Response) => {
+      res.locals.route = route.path;
       const deps = http.openUnitOfWork();
       const user = route.auth ? await authenticateRequest(deps, req) : undefined;
       if (user) res.locals.userId = user.id;
@@ -136,7 +139,7 @@ export function mountRoutes(router: Router, routes: RouteTable, http: HttpDeps):
         unknown,
         boolean
       >);
-      res.status(route.status).json(result === undefined ? null : result);
+      sendJson(res, route.status, result === undefined ? null : result);
     });
   }
 }
