@@ -91,14 +91,16 @@ export function createLogger(
       redact: { paths: REDACTED, censor: CENSOR },
       serializers: { err: serializeError },
       formatters: {
-        // `err` is left to its serializer, which censors its copy.
-        log: (entry) =>
-          Object.fromEntries(
-            Object.entries(entry).map(([k, v]) => [
-              k,
-              typeof v === 'string' ? masked(v) : k === 'err' ? v : withoutSecrets(v),
-            ]),
-          ),
+        // `err` is left to its serializer, which censors its copy. A line with nothing to censor (every access-log
+        // line) is passed on as it is, without a copy.
+        log: (entry) => {
+          let censored: Record<string, unknown> | undefined;
+          for (const [k, v] of Object.entries(entry)) {
+            const safe = typeof v === 'string' ? masked(v) : k === 'err' ? v : withoutSecrets(v);
+            if (safe !== v) (censored ??= { ...entry })[k] = safe;
+          }
+          return censored ?? entry;
+        },
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
