@@ -78,6 +78,15 @@ function prettyStream(): DestinationStream {
   });
 }
 
+/**
+ * stdout, written synchronously as the pretty stream is (and as Node writes stdout to files and pipes on Linux):
+ * every request logs a line, and pino's default asynchronous stream handed each one to a libuv worker thread,
+ * which cost more than the write itself. A line is with the OS once logged, even if the process dies next.
+ */
+function jsonStream(): DestinationStream {
+  return pino.destination({ dest: 1, sync: true });
+}
+
 /** Structured logs on stdout (or `destination`, for tests that read them): JSON, or readable lines. */
 export function createLogger(
   level: string,
@@ -104,7 +113,7 @@ export function createLogger(
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? (format === 'pretty' ? prettyStream() : undefined),
+    destination ?? (format === 'pretty' ? prettyStream() : jsonStream()),
   );
 }
 
