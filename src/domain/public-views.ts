@@ -20,9 +20,7 @@ import type { OfferEventRow } from '../db/queries/event-log.ts';
 import type { MyOfferRow, OfferRow, OfferWithOffererRow } from '../db/queries/offers.ts';
 import type { Account, ProfileColumns } from '../db/queries/users.ts';
 import { offerRecordOf } from '../events/stored-events.ts';
-
-/** A timestamp as the wire carries it, whichever way the driver (or a stored record) holds it. */
-export const isoOf = (v: Date | string) => new Date(v).toISOString();
+import { isoTimestamp } from '../db/timestamps.ts';
 
 export function profilePublic(
   profile: ProfileColumns,
@@ -30,8 +28,8 @@ export function profilePublic(
 ): ProfilePublic {
   return {
     id: profile.id,
-    created_at: isoOf(profile.createdAt),
-    updated_at: isoOf(profile.updatedAt),
+    created_at: isoTimestamp(profile.createdAt),
+    updated_at: isoTimestamp(profile.updatedAt),
     full_name: profile.fullName ?? null,
     phone_number: profile.phoneNumber ?? null,
     bio: profile.bio ?? null,
@@ -50,8 +48,8 @@ export function userPublic(
 ): UserPublic {
   return {
     id: user.id,
-    created_at: isoOf(user.createdAt),
-    updated_at: isoOf(user.updatedAt),
+    created_at: isoTimestamp(user.createdAt),
+    updated_at: isoTimestamp(user.updatedAt),
     email: user.email,
     username: user.username,
     email_verified: user.emailVerified,
@@ -104,8 +102,8 @@ export const standingOf = (r: StandingColumns): CleaningStanding => ({
 export function cleaningPublic(r: CleaningColumns, standing: CleaningStanding): CleaningPublic {
   return {
     id: r.id,
-    created_at: isoOf(r.created_at),
-    updated_at: isoOf(r.updated_at),
+    created_at: isoTimestamp(r.created_at),
+    updated_at: isoTimestamp(r.updated_at),
     name: r.name,
     description: r.description ?? null,
     price: Number(r.price),
@@ -122,7 +120,7 @@ export function feedItem(r: FeedRow, rowNumber: number): CleaningFeedItem {
     ...cleaningPublic(r, standingOf(r)),
     owner: userSummary({ id: r.owner, username: r.username }, r),
     row_number: rowNumber,
-    event_timestamp: isoOf(r.event_timestamp),
+    event_timestamp: isoTimestamp(r.event_timestamp),
     event_type: r.event_type,
   };
 }
@@ -132,8 +130,8 @@ export function offerPublic(
   extras: { user?: Offerer; cleaning?: CleaningPublic; evaluation?: EvaluationPublic } = {},
 ): OfferPublic {
   return {
-    created_at: isoOf(r.created_at),
-    updated_at: isoOf(r.updated_at),
+    created_at: isoTimestamp(r.created_at),
+    updated_at: isoTimestamp(r.updated_at),
     user_id: r.user_id,
     cleaning_id: r.cleaning_id,
     status: r.status,
@@ -175,7 +173,7 @@ export function offerEventPublic(r: OfferEventRow): OfferEventPublic {
         { ...record, cleaning_id: r.cleaning_id, user_id: r.user_id },
         record.evaluation ? { evaluation: evaluationPublic(record.evaluation) } : {},
       ),
-    at: isoOf(r.at),
+    at: isoTimestamp(r.at),
   };
 }
 
@@ -188,8 +186,8 @@ export function evaluationPublic(r: EvaluationRow): EvaluationPublic {
     completeness: r.completeness,
     efficiency: r.efficiency,
     overall_rating: r.overall_rating,
-    created_at: isoOf(r.created_at),
-    updated_at: isoOf(r.updated_at),
+    created_at: isoTimestamp(r.created_at),
+    updated_at: isoTimestamp(r.updated_at),
     cleaner_id: r.cleaner_id,
     cleaning_id: r.cleaning_id,
     owner: r.owner,

@@ -8,6 +8,7 @@ import type { OfferStatus } from '../contract/schemas.ts';
 import type { CleaningColumns, CleaningStanding } from '../db/queries/cleanings.ts';
 import type { EvaluationRow } from '../db/queries/evaluations.ts';
 import type { Notice } from './notices.ts';
+import { isoTimestamp } from '../db/timestamps.ts';
 
 /** An offer event's offer: its row's columns when the event happened, and the evaluation that completed it. */
 export type OfferRecord = {
@@ -22,9 +23,6 @@ export type OfferRecord = {
 export type NoticeRecord = { v: 1 } & DistributiveOmit<Notice, 'type'>;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-// Timestamps are stored in ISO form, whichever way the driver returned them.
-const iso = (v: Date | string) => new Date(v).toISOString();
 
 const parsed = (stored: unknown): unknown => (typeof stored === 'string' ? JSON.parse(stored) : stored);
 
@@ -48,20 +46,23 @@ export function noticeOf(type: string, stored: unknown): Notice {
   return { type, ...rest } as Notice;
 }
 
-/** An offer's record as the log stores it: only the event's own fields, whatever else the caller's row holds. */
+/**
+ * An offer's record as the log stores it: only the event's own fields, whatever else the caller's row holds,
+ * and timestamps in ISO form, whichever way the driver returned them.
+ */
 export function offerRecord(offer: Omit<OfferRecord, 'v'>): OfferRecord {
   const { status, created_at, updated_at, evaluation } = offer;
   return {
     v: 1,
     status,
-    created_at: iso(created_at),
-    updated_at: iso(updated_at),
+    created_at: isoTimestamp(created_at),
+    updated_at: isoTimestamp(updated_at),
     ...(evaluation
       ? {
           evaluation: {
             ...evaluation,
-            created_at: iso(evaluation.created_at),
-            updated_at: iso(evaluation.updated_at),
+            created_at: isoTimestamp(evaluation.created_at),
+            updated_at: isoTimestamp(evaluation.updated_at),
           },
         }
       : {}),
@@ -74,7 +75,7 @@ export function noticeRecord(notice: Notice): NoticeRecord {
     const { id, owner, name, description, cleaning_type, price, created_at, updated_at } = notice.cleaning;
     const cleaning = {
       ...{ id, owner, name, description, cleaning_type, price },
-      ...{ created_at: iso(created_at), updated_at: iso(updated_at) },
+      ...{ created_at: isoTimestamp(created_at), updated_at: isoTimestamp(updated_at) },
     };
     return { v: 1, cleaning, standing: notice.standing };
   }
