@@ -34,6 +34,9 @@ function checkout(ref: string): { dir: string; commit: string; remove(): void } 
   };
 }
 
+/** Three significant digits: per-command CPU is a fraction of a millisecond, throughput thousands. */
+const figure = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
+
 /** One `--only` run of this tree's bench against the server code in `serverRoot`; its rows. */
 async function runOnce(serverRoot: string, only: string, quick: boolean): Promise<Row[]> {
   const child = spawnNode(['bench/run.ts', '--only', only, '--no-profile', ...(quick ? ['--quick'] : [])], {
@@ -64,10 +67,14 @@ export async function compare(
         say(`compare: round ${i + 1} of ${rounds}, ${side === 'base' ? baseRef : 'working tree'}`);
         for (const row of await runOnce(side === 'base' ? base.dir : ROOT, only, quick)) {
           if (!row.measure || !Number.isFinite(row.measure.value)) continue;
-          const key = `${row.scenario}: ${row.metric}`;
-          const f = figures.get(key) ?? { base: [], tree: [], higherIsBetter: row.measure.higherIsBetter };
-          f[side].push(row.measure.value);
-          figures.set(key, f);
+          const record = (key: string, value: number) => {
+            const f = figures.get(key) ?? { base: [], tree: [], higherIsBetter: row.measure!.higherIsBetter };
+            f[side].push(value);
+            figures.set(key, f);
+          };
+          record(`${row.scenario}: ${row.metric}`, row.measure.value);
+          if (row.measure.ofBaseline !== undefined && Number.isFinite(row.measure.ofBaseline))
+            record(`${row.scenario}: ${row.metric}, ÷ its baseline`, row.measure.ofBaseline);
         }
       }
     }
@@ -80,8 +87,8 @@ export async function compare(
     const cost = f.higherIsBetter ? b / t - 1 : t / b - 1;
     return [
       key,
-      b.toFixed(1),
-      t.toFixed(1),
+      figure(b),
+      figure(t),
       `${(t / b).toFixed(2)}×`,
       cost > WARN_SHARE ? `⚠ costs ${(cost * 100).toFixed(0)} %` : 'ok',
     ];

@@ -8,7 +8,15 @@ export type Row = {
   target: string;
   verdict: 'met' | 'missed' | '';
   /** Our side's figure as a number, for `--compare` (two checkouts, row by row). */
-  measure?: { value: number; higherIsBetter: boolean };
+  measure?: {
+    value: number;
+    higherIsBetter: boolean;
+    /**
+     * The same figure divided by its baseline's, measured in the same run: the machine's load moves both, so
+     * `--compare` shows this too.
+     */
+    ofBaseline?: number;
+  };
 };
 
 /** What a scenario hands back: headline rows, a detailed markdown section, and its raw figures (JSON). */

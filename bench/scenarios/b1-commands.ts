@@ -1,6 +1,14 @@
 // B1: command throughput with durable commits, against the same SQL transactions sent straight through pg.
 import { startWorker } from '../lib/rpc.ts';
-import { createBenchDatabase, readCpuMs, readSyscalls, serverEnv, startServer } from '../lib/services.ts';
+import {
+  createBenchDatabase,
+  readCpuMs,
+  postgresCpu,
+  postgresCpuSince,
+  readSyscalls,
+  serverEnv,
+  startServer,
+} from '../lib/services.ts';
 import { createSeeder } from '../lib/seed.ts';
 import { latency, median, ms, ratio, type Latency } from '../lib/stats.ts';
 import { say, table, type ScenarioResult } from '../lib/report.ts';
@@ -34,11 +42,13 @@ type Rep = {
   errors: number;
   pushesPerSec: number;
   cpuMsPerOp: number;
+  /** What the same commands cost PostgreSQL (every process of the cluster): the two share the machine's cores. */
+  pgCpuMsPerOp: number;
   /** System calls that wrote (sockets: clients, PostgreSQL) per command: unlike CPU, the machine's load moves it little. */
   writesPerOp: number;
   readsPerOp: number;
 };
-type Used = { cpuMs: number; reads: number; writes: number };
+type Used = { cpuMs: number; pgCpuMs: number; reads: number; writes: number };
 
 const summarise = (r: Run, used: Used): Rep => ({
   opsPerSec: (r.ops / r.elapsedMs) * 1000,
@@ -46,19 +56,26 @@ const summarise = (r: Run, used: Used): Rep => ({
   errors: r.errors,
   pushesPerSec: (r.pushes / r.elapsedMs) * 1000,
   cpuMsPerOp: used.cpuMs / Math.max(1, r.ops),
+  pgCpuMsPerOp: used.pgCpuMs / Math.max(1, r.ops),
   writesPerOp: used.writes / Math.max(1, r.ops),
   readsPerOp: used.reads / Math.max(1, r.ops),
 });
 
-/** Runs `fn` and returns its result with the CPU time and system calls process `pid` spent meanwhile. */
+/** Runs `fn` and returns its result with the CPU time and system calls process `pid` (and PostgreSQL) spent meanwhile. */
 async function withCpu<T>(pid: number, fn: () => Promise<T>): Promise<[T, Used]> {
   const cpu = readCpuMs(pid);
+  const pgCpu = postgresCpu();
   const calls = readSyscalls(pid);
   const result = await fn();
   const after = readSyscalls(pid);
   return [
     result,
-    { cpuMs: readCpuMs(pid) - cpu, reads: after.reads - calls.reads, writes: after.writes - calls.writes },
+    {
+      cpuMs: readCpuMs(pid) - cpu,
+      pgCpuMs: postgresCpuSince(pgCpu),
+      reads: after.reads - calls.reads,
+      writes: after.writes - calls.writes,
+    },
   ];
 }
 
@@ -125,7 +142,7 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
       appReps.push(a);
       pgReps.push(p);
       say(
-        `B1 rep ${rep + 1}/${o.reps}: sockets ${a.opsPerSec.toFixed(0)} ops/s (p99 ${ms(a.latency.p99)} ms, ${a.errors} errors, server CPU ${a.cpuMsPerOp.toFixed(2)} ms/op, ${a.writesPerOp.toFixed(2)} writes and ${a.readsPerOp.toFixed(2)} reads/op), pg ${p.opsPerSec.toFixed(0)} ops/s (p99 ${ms(p.latency.p99)} ms, client CPU ${p.cpuMsPerOp.toFixed(2)} ms/op, ${p.writesPerOp.toFixed(2)} writes and ${p.readsPerOp.toFixed(2)} reads/op)`,
+        `B1 rep ${rep + 1}/${o.reps}: sockets ${a.opsPerSec.toFixed(0)} ops/s (p99 ${ms(a.latency.p99)} ms, ${a.errors} errors, server CPU ${a.cpuMsPerOp.toFixed(2)} ms/op, PostgreSQL CPU ${a.pgCpuMsPerOp.toFixed(2)} ms/op, ${a.writesPerOp.toFixed(2)} writes and ${a.readsPerOp.toFixed(2)} reads/op), pg ${p.opsPerSec.toFixed(0)} ops/s (p99 ${ms(p.latency.p99)} ms, client CPU ${p.cpuMsPerOp.toFixed(2)} ms/op, PostgreSQL CPU ${p.pgCpuMsPerOp.toFixed(2)} ms/op, ${p.writesPerOp.toFixed(2)} writes and ${p.readsPerOp.toFixed(2)} reads/op)`,
       );
     }
     await stopAlongside?.();
@@ -146,7 +163,7 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
           ratio: ratio(appOps, pgOps),
           target: '≥ 0.80×',
           verdict: met ? 'met' : 'missed',
-          measure: { value: appOps, higherIsBetter: true },
+          measure: { value: appOps, higherIsBetter: true, ofBaseline: appOps / pgOps },
         },
         {
           scenario: 'B1',
@@ -170,6 +187,16 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
         },
         {
           scenario: 'B1',
+          metric: 'PostgreSQL CPU per command (ms)',
+          value: median(appReps.map((r) => r.pgCpuMsPerOp)).toFixed(2),
+          baseline: median(pgReps.map((r) => r.pgCpuMsPerOp)).toFixed(2),
+          ratio: ratio(median(appReps.map((r) => r.pgCpuMsPerOp)), median(pgReps.map((r) => r.pgCpuMsPerOp))),
+          target: '',
+          verdict: '',
+          measure: { value: median(appReps.map((r) => r.pgCpuMsPerOp)), higherIsBetter: false },
+        },
+        {
+          scenario: 'B1',
           metric: 'process write system calls per command',
           value: median(appReps.map((r) => r.writesPerOp)).toFixed(2),
           baseline: median(pgReps.map((r) => r.writesPerOp)).toFixed(2),
@@ -190,9 +217,11 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
             'pushes/s',
             'errors',
             'server CPU ms/op',
+            'PostgreSQL CPU ms/op',
             'pg ops/s',
             'pg p50 / p99 ms',
             'pg client CPU ms/op',
+            'PostgreSQL CPU ms/op (pg)',
           ],
           appReps.map((a, i) => {
             const p = pgReps[i]!;
@@ -203,9 +232,11 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
               a.pushesPerSec.toFixed(0),
               String(a.errors),
               a.cpuMsPerOp.toFixed(2),
+              a.pgCpuMsPerOp.toFixed(2),
               p.opsPerSec.toFixed(0),
               `${ms(p.latency.p50)} / ${ms(p.latency.p99)}`,
               p.cpuMsPerOp.toFixed(2),
+              p.pgCpuMsPerOp.toFixed(2),
             ];
           }),
         ),
