@@ -207,7 +207,7 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
         },
       ],
       details: [
-        `${o.concurrency} owners, each with two cleaners (${o.concurrency * 3} sockets), run cycles of four commands on a fresh cleaning each time: cleaner A \`offer:create\`, cleaner B \`offer:create\`, owner \`offer:accept\` (A accepted, B rejected), A \`offer:cancel\` (B back to pending). Every command is one transaction with a row lock, event rows and \`pg_notify\`, committed durably (\`synchronous_commit = on\`); every change is pushed to the cleaners' sockets. The baseline sends the same statements per transaction straight through \`pg\` with the same concurrency and the same pool size (${o.poolMax}). ${o.reps} repetitions of ${o.durationMs / 1000} s after a ${o.warmupMs / 1000} s warm-up; medians.`,
+        `${o.concurrency} owners, each with two cleaners (${o.concurrency * 3} sockets), run cycles of four commands on a fresh cleaning each time: cleaner A \`offer:create\`, cleaner B \`offer:create\`, owner \`offer:accept\` (A accepted, B rejected), A \`offer:cancel\` (B back to pending). Every command is one transaction with a row lock, event rows and \`pg_notify\`, committed durably (\`synchronous_commit = on\`); every change is pushed to the cleaners' sockets. The baseline sends the essential statements of each transaction (lock, reads, writes, event rows, \`last_seq\`, \`pg_notify\`; not the job-board notices and Web Push outbox the server also writes) straight through \`pg\` with the same concurrency and the same pool size (${o.poolMax}). ${o.reps} repetitions of ${o.durationMs / 1000} s after a ${o.warmupMs / 1000} s warm-up; medians.`,
         '',
         ...table(
           [

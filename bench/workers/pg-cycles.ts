@@ -1,6 +1,7 @@
-// B1 baseline client process: the same create/create/accept/cancel cycles as command-cycles.ts, as the same
-// SQL transactions the server sends (row lock, reads, writes, event rows, last_seq, pg_notify), straight
-// through `pg`, with the same concurrency and pool size, and no server in between.
+// B1 baseline client process: the same create/create/accept/cancel cycles as command-cycles.ts, as the SQL
+// transactions a minimal server would send (row lock, reads, writes, event rows, last_seq, pg_notify), straight
+// through `pg`, with the same concurrency and pool size, and no server in between. The server writes more in
+// the same transactions (job-board notices, the Web Push outbox); the baseline stays this fixed yardstick.
 import pg from 'pg';
 import { serveWorker, wallNow } from '../lib/rpc.ts';
 

@@ -76,7 +76,11 @@ export async function lockOwnersOfferOf(
   return { cleaning, offers, offer };
 }
 
-const logPosition = (cleaning: CleaningRow) => ({ id: cleaning.id, lastSeq: Number(cleaning.last_seq) });
+const logPosition = (cleaning: CleaningRow) => ({
+  id: cleaning.id,
+  owner: cleaning.owner,
+  lastSeq: Number(cleaning.last_seq),
+});
 
 /**
  * Moves offers of the locked cleaning to new statuses, stamped alike, and logs one event per offer (each

@@ -3,7 +3,7 @@ import type { OfferEventType } from '../contract/schemas.ts';
 import type { OfferEventRow } from '../db/queries/event-log.ts';
 import { insertEvents } from '../db/queries/event-log.ts';
 import type { Em } from '../db/orm.ts';
-import { OFFERER_NOTIFIED_TYPES, OWNER_NOTIFIED_TYPES } from '../push/recipients.ts';
+import { pushRecipient } from '../push/recipients.ts';
 import { EVENT_CHANNEL, PUSH_QUEUED, encodeNotice, encodeOffers } from './channel.ts';
 import type { LoggedNotice, Notice } from './notices.ts';
 import { noticeRecord, offerRecord, type OfferRecord } from './stored-events.ts';
@@ -23,9 +23,12 @@ function wellFormed(notice: Notice): Notice {
   ) as Notice;
 }
 
-/** What one command appends: a cleaning's offer events (with its log position, read under its row lock), notices. */
+/**
+ * What one command appends: a cleaning's offer events (with its owner and log position, read under its row
+ * lock), notices.
+ */
 export type Appended = {
-  offers?: { cleaning: { id: number; lastSeq: number }; changes: OfferChange[] };
+  offers?: { cleaning: { id: number; owner: number; lastSeq: number }; changes: OfferChange[] };
   notices?: Notice[];
 };
 
@@ -39,16 +42,18 @@ export type Appended = {
  * Each offer event also queues its Web Push notifications in the push outbox, one row per subscription of the
  * user it is for; when any was queued, the dispatchers are woken with a `PUSH_QUEUED` announcement.
  *
- * This is every command's hot path, so it is one statement (rows, last_seq, outbox and NOTIFY together), and
- * the events are serialised once, for the rows, the outbox and the announcement. Rows hold each event's own
- * data (see `stored-events.ts`), never its wire shape.
+ * This is every command's hot path, so it is one call of a database function (rows, last_seq, outbox and
+ * NOTIFY together, with plans kept per session), and the events are serialised once, for the rows and the
+ * announcement. Rows hold each event's own data (see `stored-events.ts`), never its wire shape.
  */
 export async function appendEvents(tx: Em, appended: Appended): Promise<void> {
   const at = new Date().toISOString();
   const announcements: string[] = [];
 
   const offers = appended.offers;
-  let offerRows: { json: string; cleaningId: number; lastSeq: number } | undefined;
+  let offerRows:
+    | { json: string; cleaningId: number; lastSeq: number; pushes: { seq: number; recipient: number }[] }
+    | undefined;
   if (offers && offers.changes.length > 0) {
     let seq = offers.cleaning.lastSeq;
     const rows: OfferEventRow[] = offers.changes.map((c) => ({
@@ -60,7 +65,15 @@ export async function appendEvents(tx: Em, appended: Appended): Promise<void> {
       at,
     }));
     const json = JSON.stringify(rows);
-    offerRows = { json, cleaningId: offers.cleaning.id, lastSeq: seq };
+    offerRows = {
+      json,
+      cleaningId: offers.cleaning.id,
+      lastSeq: seq,
+      pushes: rows.map((r) => ({
+        seq: r.seq as number,
+        recipient: pushRecipient(r.type, { ownerId: offers.cleaning.owner, offererId: r.user_id }),
+      })),
+    };
     announcements.push(encodeOffers(offers.cleaning.id, rows as { seq: number; user_id: number }[], json));
   }
 
@@ -76,12 +89,14 @@ export async function appendEvents(tx: Em, appended: Appended): Promise<void> {
         );
   announcements.push(...notices.map(encodeNotice));
 
-  if (announcements.length === 0) return;
+  const [first, ...more] = announcements;
+  if (first === undefined) return;
   await insertEvents(tx, {
     offers: offerRows,
     noticesJson,
+    at,
     channel: EVENT_CHANNEL,
-    announcements,
-    push: { ownerTypes: OWNER_NOTIFIED_TYPES, offererTypes: OFFERER_NOTIFIED_TYPES, wake: PUSH_QUEUED },
+    announcements: [first, ...more],
+    pushWake: PUSH_QUEUED,
   });
 }

@@ -16,12 +16,7 @@ export const PUSH_RECIPIENT = {
   completed: 'offerer',
 } as const satisfies Record<OfferEventType, 'owner' | 'offerer'>;
 
-const typesFor = (who: 'owner' | 'offerer') =>
-  Object.entries(PUSH_RECIPIENT)
-    .filter(([, to]) => to === who)
-    .map(([type]) => type);
-
-/** The event types whose notification goes to the cleaning's owner, as a PostgreSQL array literal. */
-export const OWNER_NOTIFIED_TYPES = `{${typesFor('owner').join(',')}}`;
-/** The event types whose notification goes to the offer's cleaner, as a PostgreSQL array literal. */
-export const OFFERER_NOTIFIED_TYPES = `{${typesFor('offerer').join(',')}}`;
+/** The user an offer event's notification is for: the cleaning's owner, or the cleaner whose offer it is. */
+export function pushRecipient(type: OfferEventType, event: { ownerId: number; offererId: number }): number {
+  return PUSH_RECIPIENT[type] === 'owner' ? event.ownerId : event.offererId;
+}

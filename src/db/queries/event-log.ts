@@ -20,72 +20,45 @@ export type NoticeRow = { id: string; position: string | number; type: string; d
 const EVENT_COLUMNS = 'cleaning_id, seq, type, user_id, offer, at';
 
 /**
- * One statement for a command's whole append: offer event rows (`offerEventsJson`, a JSON array of rows) and
- * the cleaning's new log position, notice rows (`noticesJson`), and one `pg_notify` per announcement, which
- * PostgreSQL delivers only if and when the transaction commits.
+ * A command's whole append in one call of `append_events` (migration 0008): offer event rows (`offers.json`, a
+ * JSON array of rows) and the cleaning's new log position, notice rows (`noticesJson`), the offer events' Web
+ * Push notifications (one per subscription of each event's recipient), and one `pg_notify` per announcement,
+ * which PostgreSQL delivers only if and when the transaction commits.
  */
 export async function insertEvents(
   tx: Em,
   appended: {
-    offers?: { json: string; cleaningId: number; lastSeq: number };
+    offers?: {
+      json: string;
+      cleaningId: number;
+      lastSeq: number;
+      /** Each event's seq and the user its notification is for, to be queued for each of their subscriptions. */
+      pushes: { seq: number; recipient: number }[];
+    };
     noticesJson?: string;
+    at: string;
     channel: string;
-    announcements: string[];
-    /**
-     * Queues the offer events' Web Push notifications in the outbox (owner-bound and offerer-bound event
-     * types), and sends `wake` on the channel when any was queued.
-     */
-    push?: { ownerTypes: string; offererTypes: string; wake: string };
+    announcements: [string, ...string[]];
+    /** Sent on the channel when a notification was queued, to wake the dispatchers. */
+    pushWake: string;
   },
 ): Promise<void> {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (appended.offers) {
-    parts.push(
-      `offers_appended as (
-         insert into offer_events (cleaning_id, seq, type, user_id, offer, at)
-         select e.cleaning_id, e.seq, e.type, e.user_id, e.offer, e.at
-           from jsonb_to_recordset(?::jsonb)
-             as e(cleaning_id integer, seq bigint, type text, user_id integer, offer jsonb, at timestamptz)
-       )`,
-      `advanced as (update cleanings set last_seq = ? where id = ?)`,
-    );
-    params.push(appended.offers.json, appended.offers.lastSeq, appended.offers.cleaningId);
-  }
-  const push = appended.offers ? appended.push : undefined;
-  if (appended.offers && push) {
-    parts.push(
-      `push_queued as (
-         insert into push_outbox (subscription_id, cleaning_id, seq, created_at)
-         select s.id, e.cleaning_id, e.seq, e.at
-           from jsonb_to_recordset(?::jsonb)
-             as e(cleaning_id integer, seq bigint, type text, user_id integer, at timestamptz)
-           join cleanings c on c.id = e.cleaning_id
-           join push_subscriptions s
-             on s.user_id = case when e.type = any(?::text[]) then c.owner
-                                 when e.type = any(?::text[]) then e.user_id end
-         returning 1
-       )`,
-    );
-    params.push(appended.offers.json, push.ownerTypes, push.offererTypes);
-  }
-  if (appended.noticesJson !== undefined) {
-    parts.push(
-      `notices_appended as (
-         insert into notices (id, type, data, at)
-         select n.id, n.type, n.data, n.at
-           from jsonb_to_recordset(?::jsonb) as n(id uuid, type text, data jsonb, at timestamptz)
-       )`,
-    );
-    params.push(appended.noticesJson);
-  }
-  for (const payload of appended.announcements) params.push(appended.channel, payload);
-  const notifies = appended.announcements.map(() => 'pg_notify(?, ?)');
-  if (push) {
-    notifies.push('(select pg_notify(?, ?) from push_queued limit 1)');
-    params.push(appended.channel, push.wake);
-  }
-  await tx.execute(`with ${parts.join(', ')} select ${notifies.join(', ')}`, params);
+  const { offers } = appended;
+  await tx.execute(
+    `select append_events(?::jsonb, ?::integer, ?::bigint, ?::jsonb, ?::integer[], ?::bigint[], ?::timestamptz, ?, ?, ${appended.announcements.map(() => '?').join(', ')})`,
+    [
+      offers?.json ?? null,
+      offers?.cleaningId ?? null,
+      offers?.lastSeq ?? null,
+      appended.noticesJson ?? null,
+      offers ? intArray(offers.pushes.map((p) => p.recipient)) : null,
+      offers ? intArray(offers.pushes.map((p) => p.seq)) : null,
+      appended.at,
+      appended.channel,
+      appended.pushWake,
+      ...appended.announcements,
+    ],
+  );
 }
 
 /** A cleaning's log head, and whether `userId` owns the cleaning or ever offered on it. */
