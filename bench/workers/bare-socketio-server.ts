@@ -22,16 +22,36 @@ const pool = process.env.DATABASE_URL
 pool?.on('error', () => {});
 const iso = (v: Date | string) => new Date(v).toISOString();
 
+/**
+ * What the database's schema has, read once: `--compare` runs this baseline against an older server's schema,
+ * without account keys (migration 0007) or the notice log (0005); the baseline then sends what that server did.
+ */
+type Schema = { accountKeys: boolean; notices: boolean };
+let schema: Promise<Schema> | undefined;
+const schemaOf = (c: pg.PoolClient) =>
+  (schema ??= c
+    .query<Schema>(
+      `select exists (select 1 from information_schema.columns
+                       where table_name = 'users' and column_name = 'username_key') as "accountKeys",
+              to_regclass('notices') is not null as notices`,
+    )
+    .then((r) => r.rows[0]!));
+
 /** acceptOffer's statements (lock, offerer, offers, one update, one append with its notice and NOTIFY), raw. */
 async function acceptRaw(cleaningId: number, username: string) {
   const c = await pool!.connect();
   try {
+    const has = await schemaOf(c);
     await c.query('begin');
     const cleaning = (
       await c.query<CleaningRow>('select * from cleanings where id = $1 for update', [cleaningId])
     ).rows[0]!;
     const userId = (
-      await c.query<{ id: number }>('select id from users where username_key = $1', [accountKey(username)])
+      has.accountKeys
+        ? await c.query<{ id: number }>('select id from users where username_key = $1', [
+            accountKey(username),
+          ])
+        : await c.query<{ id: number }>('select id from users where lower(username) = lower($1)', [username])
     ).rows[0]!.id;
     const offers = (
       await c.query<OfferRow>(
@@ -96,29 +116,40 @@ async function acceptRaw(cleaningId: number, username: string) {
       },
       at: now,
     };
-    await c.query(
-      `with offers_appended as (
+    const offersAppended = `offers_appended as (
          insert into offer_events (cleaning_id, seq, type, user_id, offer, at)
          select e.cleaning_id, e.seq, e.type, e.user_id, e.offer, e.at
            from jsonb_to_recordset($1::jsonb)
              as e(cleaning_id integer, seq bigint, type text, user_id integer, offer jsonb, at timestamptz)
-       ), advanced as (update cleanings set last_seq = $2 where id = $3),
-       notices_appended as (
-         insert into notices (id, type, data, at)
-         select n.id, n.type, n.data, n.at
-           from jsonb_to_recordset($4::jsonb) as n(id uuid, type text, data jsonb, at timestamptz)
-       )
-       select pg_notify($5, $6), pg_notify($5, $7)`,
-      [
+       ), advanced as (update cleanings set last_seq = $2 where id = $3)`;
+    const offersAnnounced = JSON.stringify({ c: cleaningId, f: events[0]!.seq, t: seq });
+    if (has.notices)
+      await c.query(
+        `with ${offersAppended},
+         notices_appended as (
+           insert into notices (id, type, data, at)
+           select n.id, n.type, n.data, n.at
+             from jsonb_to_recordset($4::jsonb) as n(id uuid, type text, data jsonb, at timestamptz)
+         )
+         select pg_notify($5, $6), pg_notify($5, $7)`,
+        [
+          json,
+          seq,
+          cleaningId,
+          JSON.stringify([notice]),
+          'bench_bare_events',
+          offersAnnounced,
+          JSON.stringify({ c: cleaningId, i: notice.id }),
+        ],
+      );
+    else
+      await c.query(`with ${offersAppended} select pg_notify($4, $5)`, [
         json,
         seq,
         cleaningId,
-        JSON.stringify([notice]),
         'bench_bare_events',
-        JSON.stringify({ c: cleaningId, f: events[0]!.seq, t: seq }),
-        JSON.stringify({ c: cleaningId, i: notice.id }),
-      ],
-    );
+        offersAnnounced,
+      ]);
     await c.query('commit');
     return events;
   } catch (e) {
