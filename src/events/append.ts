@@ -11,11 +11,19 @@ import { noticeRecord, offerRecord, type OfferRecord } from './stored-events.ts'
 /** One offer's change, about to become a log row: its offer's record after the change (`null`: it went away). */
 export type OfferChange = { type: OfferEventType; userId: number; offer: Omit<OfferRecord, 'v'> | null };
 
+/** Whether a text anywhere in `value` holds a lone surrogate. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return !value.isWellFormed();
+  if (value !== null && typeof value === 'object') return Object.values(value).some(hasLoneSurrogate);
+  return false;
+}
+
 /**
- * A copy of `notice` whose texts hold no lone surrogate: jsonb refuses the `\udXXX` escape JSON.stringify writes
- * for one, while a text column stores U+FFFD in its place, so the notice carries what the row holds.
+ * `notice`, or a copy whose texts hold no lone surrogate: jsonb refuses the `\udXXX` escape JSON.stringify
+ * writes for one, while a text column stores U+FFFD in its place, so the notice carries what the row holds.
  */
 function wellFormed(notice: Notice): Notice {
+  if (!hasLoneSurrogate(notice)) return notice;
   return JSON.parse(
     JSON.stringify(notice, (_key, value: unknown) =>
       typeof value === 'string' ? value.toWellFormed() : value,
@@ -77,17 +85,18 @@ export async function appendEvents(tx: Em, appended: Appended): Promise<void> {
     announcements.push(encodeOffers(offers.cleaning.id, rows as { seq: number; user_id: number }[], json));
   }
 
-  const notices: LoggedNotice[] = (appended.notices ?? []).map((notice) => ({
-    id: randomUUID(),
-    notice: wellFormed(notice),
-  }));
-  const noticesJson =
-    notices.length === 0
-      ? undefined
-      : JSON.stringify(
-          notices.map(({ id, notice }) => ({ id, type: notice.type, data: noticeRecord(notice), at })),
-        );
-  announcements.push(...notices.map(encodeNotice));
+  // Each notice's row (id, type, stored data) is serialised once, for the insert and the announcement.
+  const notices = (appended.notices ?? []).map((given) => {
+    const logged: LoggedNotice = { id: randomUUID(), notice: wellFormed(given) };
+    const row = JSON.stringify({
+      id: logged.id,
+      type: logged.notice.type,
+      data: noticeRecord(logged.notice),
+    });
+    return { logged, row };
+  });
+  const noticesJson = notices.length === 0 ? undefined : `[${notices.map((n) => n.row).join(',')}]`;
+  announcements.push(...notices.map((n) => encodeNotice(n.logged, n.row)));
 
   const [first, ...more] = announcements;
   if (first === undefined) return;

@@ -76,12 +76,20 @@ export function readOffersHeader(payload: string): OffersHeader | undefined {
 /** A notice as it travels inline: its row's id, type and stored data. */
 type NoticeOnTheWire = { id: string; type: string; data: NoticeRecord };
 
-export function encodeNotice(logged: LoggedNotice): string {
+/** `rowJson`, when given, is the notice's `NoticeOnTheWire` as JSON, already made for the insert. */
+export function encodeNotice(
+  logged: LoggedNotice,
+  rowJson = JSON.stringify({
+    id: logged.id,
+    type: logged.notice.type,
+    data: noticeRecord(logged.notice),
+  } satisfies NoticeOnTheWire),
+): string {
   const c = noticeCleaningId(logged.notice);
-  const n: NoticeOnTheWire = { id: logged.id, type: logged.notice.type, data: noticeRecord(logged.notice) };
-  const inline = JSON.stringify({ c, n });
+  const start = c === undefined ? '{' : `{"c":${c},`;
+  const inline = `${start}"n":${rowJson}}`;
   if (Buffer.byteLength(inline) <= MAX_INLINE_PAYLOAD) return inline;
-  return JSON.stringify({ c, i: logged.id });
+  return `${start}"i":${JSON.stringify(logged.id)}}`;
 }
 
 export function decodeAnnouncement(payload: string): Announcement | undefined {

@@ -14,7 +14,9 @@ export function pushNotice(io: IoServer, notice: Notice): void {
     case 'cleaning:assigned':
     case 'cleaning:reopened':
     case 'cleaning:completed':
-      io.local.to(FEED_ROOM).emit(notice.type, cleaningPublic(notice.cleaning, notice.standing));
+      // socket.io encodes a packet before it looks for the room's sockets: none here, nothing to build.
+      if (io.of('/').adapter.rooms.has(FEED_ROOM))
+        io.local.to(FEED_ROOM).emit(notice.type, cleaningPublic(notice.cleaning, notice.standing));
       return;
     case 'cleaning:deleted':
       io.local

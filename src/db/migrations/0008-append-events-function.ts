@@ -7,8 +7,9 @@ import { Migration } from '@mikro-orm/migrations';
  * cost PostgreSQL about 0.6 ms of CPU per accept, and its push outbox part (an insert that usually finds no
  * subscription) half of that; this costs about 0.4 ms (bench/improvements.md, change 16).
  *
- * Announcements are sent in the order given, after the rows; `push_wake` only when a notification was queued.
- * Parameter names do not repeat column names, so that no statement inside reads a parameter for a column.
+ * Notices are stamped `appended_at`, like the offer events' rows. Announcements are sent in the order given,
+ * after the rows; `push_wake` only when a notification was queued. Parameter names do not repeat column names,
+ * so that no statement inside reads a parameter for a column.
  */
 export class AppendEventsFunction extends Migration {
   override name = '0008-append-events-function';
@@ -41,8 +42,8 @@ export class AppendEventsFunction extends Migration {
         end if;
         if notice_rows is not null then
           insert into notices (id, type, data, at)
-            select n.id, n.type, n.data, n.at
-              from jsonb_to_recordset(notice_rows) as n(id uuid, type text, data jsonb, at timestamptz);
+            select n.id, n.type, n.data, appended_at
+              from jsonb_to_recordset(notice_rows) as n(id uuid, type text, data jsonb);
         end if;
         foreach announcement in array announcements loop
           perform pg_notify(channel, announcement);

@@ -21,9 +21,10 @@ const EVENT_COLUMNS = 'cleaning_id, seq, type, user_id, offer, at';
 
 /**
  * A command's whole append in one call of `append_events` (migration 0008): offer event rows (`offers.json`, a
- * JSON array of rows) and the cleaning's new log position, notice rows (`noticesJson`), the offer events' Web
- * Push notifications (one per subscription of each event's recipient), and one `pg_notify` per announcement,
- * which PostgreSQL delivers only if and when the transaction commits.
+ * JSON array of rows) and the cleaning's new log position, notice rows (`noticesJson`, a JSON array of
+ * `{id, type, data}`), the offer events' Web Push notifications (one per subscription of each event's
+ * recipient), and one `pg_notify` per announcement, which PostgreSQL delivers only if and when the transaction
+ * commits.
  */
 export async function insertEvents(
   tx: Em,
