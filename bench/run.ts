@@ -56,14 +56,14 @@ const variants = [
 ];
 
 if (args.compare) {
-  const lines = await compare(
+  const { lines, failures } = await compare(
     args.compare,
     (args.only ?? 'B1,B2,B3,B4,B5').toUpperCase(),
     Boolean(args.quick),
     Number(args.rounds ?? 2),
   );
   process.stdout.write(lines.join('\n') + '\n');
-  process.exit(0);
+  process.exit(failures.length ? 1 : 0);
 }
 const SCENARIOS = ['B1', 'B2', 'B3', 'B4', 'B4S', 'B5', 'B6', 'B7', 'B8', 'B9'];
 const only = new Set((args.only ?? SCENARIOS.join(',')).toUpperCase().split(','));
@@ -351,7 +351,14 @@ const doc = [
 mkdirSync(SCRATCH_DIR, { recursive: true });
 writeFileSync(
   join(SCRATCH_DIR, 'results.json'),
-  JSON.stringify({ seconds, results: results.map((r) => ({ id: r.id, rows: r.rows, raw: r.raw })) }, null, 2),
+  JSON.stringify(
+    {
+      seconds,
+      results: results.map((r) => ({ id: r.id, rows: r.rows, raw: r.raw, failed: failed.includes(r.id) })),
+    },
+    null,
+    2,
+  ),
 );
 const target =
   full && failed.length === 0 ? join(ROOT, 'docs', 'BENCHMARKS.md') : join(SCRATCH_DIR, 'BENCHMARKS.md');

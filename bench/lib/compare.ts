@@ -37,18 +37,30 @@ function checkout(ref: string): { dir: string; commit: string; remove(): void } 
 /** Three significant digits: per-command CPU is a fraction of a millisecond, throughput thousands. */
 const figure = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
 
-/** One `--only` run of this tree's bench against the server code in `serverRoot`; its rows. */
-async function runOnce(serverRoot: string, only: string, quick: boolean): Promise<Row[]> {
+/**
+ * One `--only` run of this tree's bench against the server code in `serverRoot`: its rows, and the scenarios that
+ * failed (a scenario that fails against one side is reported, and the others still compared).
+ */
+async function runOnce(
+  serverRoot: string,
+  only: string,
+  quick: boolean,
+): Promise<{ rows: Row[]; failed: string[] }> {
+  const resultsFile = join(SCRATCH_DIR, 'results.json');
+  rmSync(resultsFile, { force: true });
   const child = spawnNode(['bench/run.ts', '--only', only, '--no-profile', ...(quick ? ['--quick'] : [])], {
     env: { ...process.env, BENCH_SERVER_ROOT: serverRoot } as Record<string, string>,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`bench run against ${serverRoot} failed (${code})`);
-  const results = JSON.parse(readFileSync(join(SCRATCH_DIR, 'results.json'), 'utf8')) as {
-    results: { rows: Row[] }[];
+  if (!existsSync(resultsFile)) throw new Error(`bench run against ${serverRoot} failed (${code})`);
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
+    results: { id: string; rows: Row[]; failed?: boolean }[];
   };
-  return results.results.flatMap((r) => r.rows);
+  return {
+    rows: results.results.filter((r) => !r.failed).flatMap((r) => r.rows),
+    failed: results.results.filter((r) => r.failed).map((r) => r.id),
+  };
 }
 
 export async function compare(
@@ -56,8 +68,9 @@ export async function compare(
   only: string,
   quick: boolean,
   rounds: number,
-): Promise<string[]> {
+): Promise<{ lines: string[]; failures: string[] }> {
   const base = checkout(baseRef);
+  const failures: string[] = [];
   const figures = new Map<string, { base: number[]; tree: number[]; higherIsBetter: boolean }>();
   try {
     for (let i = 0; i < rounds; i++) {
@@ -65,7 +78,12 @@ export async function compare(
       const order: ('base' | 'tree')[] = i % 2 === 0 ? ['base', 'tree'] : ['tree', 'base'];
       for (const side of order) {
         say(`compare: round ${i + 1} of ${rounds}, ${side === 'base' ? baseRef : 'working tree'}`);
-        for (const row of await runOnce(side === 'base' ? base.dir : ROOT, only, quick)) {
+        const run = await runOnce(side === 'base' ? base.dir : ROOT, only, quick);
+        for (const id of run.failed)
+          failures.push(
+            `${id} failed against ${side === 'base' ? baseRef : 'the working tree'} in round ${i + 1}`,
+          );
+        for (const row of run.rows) {
           if (!row.measure || !Number.isFinite(row.measure.value)) continue;
           const record = (key: string, value: number) => {
             const f = figures.get(key) ?? { base: [], tree: [], higherIsBetter: row.measure!.higherIsBetter };
@@ -81,10 +99,18 @@ export async function compare(
   } finally {
     base.remove();
   }
-  const lines = [...figures].map(([key, f]) => {
+  const rows = [...figures].map(([key, f]) => {
     const b = median(f.base);
     const t = median(f.tree);
     const cost = f.higherIsBetter ? b / t - 1 : t / b - 1;
+    if (!Number.isFinite(b) || !Number.isFinite(t))
+      return [
+        key,
+        f.base.length ? figure(b) : '—',
+        f.tree.length ? figure(t) : '—',
+        '—',
+        'not measured on both',
+      ];
     return [
       key,
       figure(b),
@@ -93,9 +119,11 @@ export async function compare(
       cost > WARN_SHARE ? `⚠ costs ${(cost * 100).toFixed(0)} %` : 'ok',
     ];
   });
-  return [
+  const lines = [
     `Working tree vs ${baseRef} (${base.commit.slice(0, 12)}), ${rounds} alternating rounds of \`--only ${only}${quick ? ' --quick' : ''}\`, medians; a row is flagged when the tree is more than ${WARN_SHARE * 100} % worse.`,
     '',
-    ...table([`measure (ours)`, baseRef, 'working tree', 'tree / base', 'verdict'], lines),
+    ...table([`measure (ours)`, baseRef, 'working tree', 'tree / base', 'verdict'], rows),
+    ...(failures.length ? ['', `Failed (see the run's log above): ${failures.join('; ')}.`] : []),
   ];
+  return { lines, failures };
 }
