@@ -64,25 +64,25 @@ export async function appendEvents(tx: Em, appended: Appended): Promise<void> {
     | undefined;
   if (offers && offers.changes.length > 0) {
     let seq = offers.cleaning.lastSeq;
-    const rows: OfferEventRow[] = offers.changes.map((c) => ({
-      cleaning_id: offers.cleaning.id,
-      seq: ++seq,
-      type: c.type,
-      user_id: c.userId,
-      offer: c.offer && offerRecord(c.offer),
-      at,
-    }));
+    const pushes: { seq: number; recipient: number }[] = [];
+    const rows = offers.changes.map((c) => {
+      seq += 1;
+      pushes.push({
+        seq,
+        recipient: pushRecipient(c.type, { ownerId: offers.cleaning.owner, offererId: c.userId }),
+      });
+      return {
+        cleaning_id: offers.cleaning.id,
+        seq,
+        type: c.type,
+        user_id: c.userId,
+        offer: c.offer && offerRecord(c.offer),
+        at,
+      } satisfies OfferEventRow;
+    });
     const json = JSON.stringify(rows);
-    offerRows = {
-      json,
-      cleaningId: offers.cleaning.id,
-      lastSeq: seq,
-      pushes: rows.map((r) => ({
-        seq: r.seq as number,
-        recipient: pushRecipient(r.type, { ownerId: offers.cleaning.owner, offererId: r.user_id }),
-      })),
-    };
-    announcements.push(encodeOffers(offers.cleaning.id, rows as { seq: number; user_id: number }[], json));
+    offerRows = { json, cleaningId: offers.cleaning.id, lastSeq: seq, pushes };
+    announcements.push(encodeOffers(offers.cleaning.id, rows, json));
   }
 
   // Each notice's row (id, type, stored data) is serialised once, for the insert and the announcement.
