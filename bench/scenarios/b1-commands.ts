@@ -11,7 +11,7 @@ import {
 } from '../lib/services.ts';
 import { createSeeder } from '../lib/seed.ts';
 import { latency, median, ms, ratio, type Latency } from '../lib/stats.ts';
-import { say, table, type ScenarioResult } from '../lib/report.ts';
+import { say, table, type Row, type ScenarioResult } from '../lib/report.ts';
 import type { RunnerSpec } from '../workers/command-cycles.ts';
 
 export type B1Options = {
@@ -150,6 +150,21 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
     const pgOps = median(pgReps.map((r) => r.opsPerSec));
     const m = (reps: Rep[], k: 'p50' | 'p99') => median(reps.map((r) => r.latency[k]));
     const errors = appReps.reduce((s, r) => s + r.errors, 0);
+    /** A per-command cost, ours beside the baseline's (medians of the repetitions). */
+    const perCommand = (metric: string, of: (r: Rep) => number): Row => {
+      const ours = median(appReps.map(of));
+      const base = median(pgReps.map(of));
+      return {
+        scenario: 'B1',
+        metric,
+        value: ours.toFixed(2),
+        baseline: base.toFixed(2),
+        ratio: ratio(ours, base),
+        target: '',
+        verdict: '',
+        measure: { value: ours, higherIsBetter: false },
+      };
+    };
     const met = appOps >= 0.8 * pgOps && errors === 0;
     return {
       id: 'B1',
@@ -175,36 +190,9 @@ export async function runB1(o: B1Options, nodeArgs: string[] = []): Promise<Scen
           verdict: '',
           measure: { value: m(appReps, 'p99'), higherIsBetter: false },
         },
-        {
-          scenario: 'B1',
-          metric: 'process CPU per command (ms)',
-          value: median(appReps.map((r) => r.cpuMsPerOp)).toFixed(2),
-          baseline: median(pgReps.map((r) => r.cpuMsPerOp)).toFixed(2),
-          ratio: ratio(median(appReps.map((r) => r.cpuMsPerOp)), median(pgReps.map((r) => r.cpuMsPerOp))),
-          target: '',
-          verdict: '',
-          measure: { value: median(appReps.map((r) => r.cpuMsPerOp)), higherIsBetter: false },
-        },
-        {
-          scenario: 'B1',
-          metric: 'PostgreSQL CPU per command (ms)',
-          value: median(appReps.map((r) => r.pgCpuMsPerOp)).toFixed(2),
-          baseline: median(pgReps.map((r) => r.pgCpuMsPerOp)).toFixed(2),
-          ratio: ratio(median(appReps.map((r) => r.pgCpuMsPerOp)), median(pgReps.map((r) => r.pgCpuMsPerOp))),
-          target: '',
-          verdict: '',
-          measure: { value: median(appReps.map((r) => r.pgCpuMsPerOp)), higherIsBetter: false },
-        },
-        {
-          scenario: 'B1',
-          metric: 'process write system calls per command',
-          value: median(appReps.map((r) => r.writesPerOp)).toFixed(2),
-          baseline: median(pgReps.map((r) => r.writesPerOp)).toFixed(2),
-          ratio: ratio(median(appReps.map((r) => r.writesPerOp)), median(pgReps.map((r) => r.writesPerOp))),
-          target: '',
-          verdict: '',
-          measure: { value: median(appReps.map((r) => r.writesPerOp)), higherIsBetter: false },
-        },
+        perCommand('process CPU per command (ms)', (r) => r.cpuMsPerOp),
+        perCommand('PostgreSQL CPU per command (ms)', (r) => r.pgCpuMsPerOp),
+        perCommand('process write system calls per command', (r) => r.writesPerOp),
       ],
       details: [
         `${o.concurrency} owners, each with two cleaners (${o.concurrency * 3} sockets), run cycles of four commands on a fresh cleaning each time: cleaner A \`offer:create\`, cleaner B \`offer:create\`, owner \`offer:accept\` (A accepted, B rejected), A \`offer:cancel\` (B back to pending). Every command is one transaction with a row lock, event rows and \`pg_notify\`, committed durably (\`synchronous_commit = on\`); every change is pushed to the cleaners' sockets. The baseline sends the essential statements of each transaction (lock, reads, writes, event rows, \`last_seq\`, \`pg_notify\`; not the job-board notices and Web Push outbox the server also writes) straight through \`pg\` with the same concurrency and the same pool size (${o.poolMax}). ${o.reps} repetitions of ${o.durationMs / 1000} s after a ${o.warmupMs / 1000} s warm-up; medians.`,
