@@ -49,7 +49,7 @@ describe('a node frozen while it holds a row lock', () => {
     await until(
       async () => {
         const rows = await db!.sql<{ pid: number }>(
-          `select pid from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%insert into offer_events%'`,
+          `select pid from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%append_events%'`,
         );
         backendPid = rows[0]?.pid ?? 0;
         return backendPid !== 0;
