@@ -42,7 +42,7 @@ describe('kill -9 a node', () => {
     await cluster.nodes[0]!.kill();
     // Its clients notice, and reconnect to a surviving node (as a load balancer would send them).
     const victims = clients.filter((_, i) => i % 2 === 0);
-    await Promise.all(victims.map((cl) => cl.reconnectTo(b, churn.cleaningIds())));
+    await Promise.all(victims.map((cl) => cl.reconnectTo(b, () => churn.cleaningIds())));
     const recoveredMs = Date.now() - killedAt;
 
     const okAtRecovery = churn.answered().ok;

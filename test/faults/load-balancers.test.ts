@@ -96,7 +96,7 @@ for (const balancer of balancers) {
       const killedAt = Date.now();
       await victimNode.kill();
       await Promise.all(dropped);
-      await Promise.all(moving.map((c) => c.reconnectTo(proxy.url, churn.cleaningIds())));
+      await Promise.all(moving.map((c) => c.reconnectTo(proxy.url, () => churn.cleaningIds())));
       const recoveredMs = Date.now() - killedAt;
       await until(async () => moving.every((c) => transportOf(c) === 'websocket'), 20_000, 'upgrades again');
       for (const c of moving) expect(await proxy.upstreamOf(addressOf.get(c)!)).not.toBe(victimAddress);

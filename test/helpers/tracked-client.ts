@@ -53,12 +53,15 @@ export class TrackedClient {
   /**
    * Moves to `url` and catches up: owners resubscribe with `since`, cleaners call offers:sync. The cursors
    * are taken before connecting, since pushes may start arriving on the new connection before the resync.
+   * The cleanings to sync (a list, or a function that reads the current one) are read once connected: an event
+   * on a cleaning created while the client was away is then in the sync, and one on a cleaning created later
+   * is pushed. Read before connecting, a cleaning created in between would be in neither.
    */
-  async reconnectTo(url: string, cleaningIds: number[]): Promise<void> {
+  async reconnectTo(url: string, cleaningIds: number[] | (() => number[])): Promise<void> {
     const cursors = new Map(this.last);
     this.socket?.close();
     await this.connectTo(url);
-    await this.resync(cleaningIds, cursors);
+    await this.resync(typeof cleaningIds === 'function' ? cleaningIds() : cleaningIds, cursors);
   }
 
   async resync(
