@@ -106,7 +106,9 @@ describe('the dashboard around the live core', () => {
     const noJobs = owner.getByText('You have not posted any jobs yet');
     expect(await noJobs.isVisible()).toBe(false);
     await page.getByRole('tab', { name: 'Find work' }).click();
-    expect(await cleaner.getByTestId('loading').first().isVisible()).toBe(true);
+    // The tab shows its panel on the next render: wait for it, while the lists are still held.
+    await cleaner.getByTestId('loading').first().waitFor();
+    expect(lists.every((l) => l.held() > 0)).toBe(true);
     expect(await cleaner.getByText('No jobs on the board yet').isVisible()).toBe(false);
     expect(await cleaner.getByText('No offers yet').isVisible()).toBe(false);
 
